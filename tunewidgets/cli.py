@@ -1,0 +1,157 @@
+"""The headless CLI: ``tunewidgets train | validate | demo``.
+
+Exit codes: 0 done, 1 training failed, 2 bad config or input (one line on
+stderr, no traceback), 130 interrupted after saving a checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from .errors import TunewidgetsError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _add_config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", help="a YAML config (AutoTrain's format)")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override a value, e.g. --set params.lr=1e-4 --set data.path=data/ (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tunewidgets", description="Fine-tune almost any model, AutoTrain style.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train from a config, in the foreground")
+    _add_config_args(train)
+    train.add_argument("--resume", action="store_true", help="continue from the run directory's last checkpoint")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    train.add_argument("--workdir", default=None, help="folder that holds the run directory (default: here)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    validate = sub.add_parser("validate", help="check a config and print it resolved")
+    _add_config_args(validate)
+
+    demo = sub.add_parser("demo", help="build the offline demo: a tiny model and sample datasets")
+    demo.add_argument("args", nargs=argparse.REMAINDER, help="make DIR [--kind llama]")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage line
+        return EXIT_BAD_INPUT if exc.code else EXIT_OK
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "train":
+            return _train(args)
+        if args.command == "demo":
+            from .tiny import demo_cli
+
+            return demo_cli(args.args)
+    except TunewidgetsError as exc:
+        return _error(str(exc))
+    return EXIT_BAD_INPUT
+
+
+def _validate(args) -> int:
+    from .config.loader import dump_config, load_config
+
+    config = load_config(args.config, args.overrides)
+    sys.stdout.write(dump_config(config))
+    return EXIT_OK
+
+
+def _train(args) -> int:
+    from .run.engine import Run
+
+    run = Run(args.config, overrides=args.overrides, workdir=args.workdir, overwrite=args.overwrite,
+              resume=args.resume or None, mode="foreground")
+    progress = None if args.quiet or not sys.stderr.isatty() and os.environ.get("TUNEWIDGETS_PROGRESS") != "1" else _Progress()
+    if progress:
+        run.subscribe(progress)
+    run.subscribe(_LinePrinter(verbose=progress is None and not args.quiet))
+    interrupted = {"count": 0}
+
+    def _on_sigint(signum, frame):
+        interrupted["count"] += 1
+        if interrupted["count"] > 1:
+            raise KeyboardInterrupt
+        print("\ninterrupted: stopping at the next step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
+        run.stop()
+
+    previous = signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        run.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if progress:
+            progress.close()
+    if run.state == "finished":
+        print(f"finished: model saved in {run.run_dir}")
+        return EXIT_OK
+    if run.state == "stopped":
+        print(f"stopped: checkpoint saved in {run.run_dir}; resume with --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if run.traceback is None and not run.rundir.path.exists():
+        return _error(run.error or "failed")  # a bad input found before training
+    print(f"error: training failed: {run.error} (details in {run.rundir.log_path})", file=sys.stderr)
+    return EXIT_FAILED
+
+
+class _Progress:
+    """A tqdm bar driven by the run's events (stderr)."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, event) -> None:
+        from tqdm.auto import tqdm
+
+        if event.kind == "started":
+            self.bar = tqdm(total=event["max_steps"], initial=event["step"], unit="step", file=sys.stderr)
+        elif event.kind == "progress" and self.bar is not None:
+            self.bar.n = event["step"]
+            self.bar.refresh()
+        elif event.kind in ("log", "eval") and self.bar is not None:
+            shown = {k: f"{v:.4g}" for k, v in event.data.items() if k in ("loss", "eval_loss", "learning_rate")}
+            self.bar.set_postfix(shown, refresh=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _LinePrinter:
+    """Plain lines for logs and messages (used when there is no terminal for a bar)."""
+
+    def __init__(self, verbose: bool):
+        self.verbose = verbose
+
+    def __call__(self, event) -> None:
+        if event.kind == "message":
+            print(f"note: {event['text']}", file=sys.stderr)
+        elif self.verbose and event.kind in ("log", "eval"):
+            items = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in event.data.items()
+                             if k != "time")
+            print(items, flush=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

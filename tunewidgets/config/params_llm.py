@@ -1,0 +1,86 @@
+"""LLM hyperparameters: every field of AutoTrain's LLMTrainingParams, plus extensions.
+
+Column mappings and the chat template live in the config's ``data`` section
+and hub settings in ``hub``, as in AutoTrain's YAML.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+
+from .fields import ADVANCED, BASIC, HIDDEN, field
+from .params_common import TrainingParams
+
+
+class LLMParams(TrainingParams):
+    """Hyperparameters of llm-sft, llm-generic, llm-reward, llm-dpo and llm-orpo."""
+
+    lr: float = field(3e-5, "Learning rate.", BASIC, gt=0, le=1)
+    epochs: int = field(1, "Number of passes over the training data.", BASIC, ge=1, le=1000)
+    batch_size: int = field(2, "Examples per device per step.", BASIC, ge=1, le=4096)
+    gradient_accumulation: int = field(4, "Steps whose gradients add up before an update.", ADVANCED, ge=1, le=1024)
+    block_size: int | list[int] = field(
+        -1, "Tokens per example (-1: model_max_length). llm-generic cuts the text into blocks of this size.", BASIC
+    )
+    model_max_length: int = field(2048, "Longest sequence the model is trained on.", BASIC, ge=8)
+    padding: Literal["left", "right"] | None = field("right", "Padding side.", ADVANCED)
+    add_eos_token: bool = field(True, "Append the EOS token to each text (llm-generic and plain text SFT).", ADVANCED)
+
+    peft: bool = field(False, "Train a LoRA adapter instead of all weights.", BASIC)
+    quantization: Literal["int4", "int8"] | None = field(
+        None, "QLoRA: load the base model in 4 or 8 bits (needs peft and a CUDA GPU).", BASIC
+    )
+    target_modules: str | None = field(
+        "all-linear", "LoRA target modules: all-linear or a comma-separated list (q_proj,v_proj).", ADVANCED
+    )
+    lora_r: int = field(16, "LoRA rank.", ADVANCED, ge=1, le=4096)
+    lora_alpha: int = field(32, "LoRA alpha (scale).", ADVANCED, ge=1)
+    lora_dropout: float = field(0.05, "LoRA dropout.", ADVANCED, ge=0, lt=1)
+    merge_adapter: bool = field(False, "Merge the adapter into the base model and save the merged model.", ADVANCED)
+
+    disable_gradient_checkpointing: bool = field(
+        False, "Turn gradient checkpointing off (faster, more memory). Off on CPU.", ADVANCED
+    )
+    use_flash_attention_2: bool = field(False, "Use flash-attention 2 (CUDA with flash-attn installed).", ADVANCED)
+    unsloth: bool = field(False, "Use unsloth where installed (CUDA only); ignored with a warning otherwise.", HIDDEN)
+
+    model_ref: str | None = field(None, "DPO reference model (default: a frozen copy of the base model).", ADVANCED)
+    dpo_beta: float = field(0.1, "Beta of DPO and ORPO's odds-ratio weight.", ADVANCED, gt=0)
+    max_prompt_length: int = field(128, "Longest prompt kept for DPO, ORPO and reward (tokens).", ADVANCED, ge=1)
+    max_completion_length: int | None = field(None, "Longest completion kept for DPO and ORPO (tokens).", ADVANCED, ge=1)
+
+    completion_only_loss: bool | None = field(
+        None, "Loss on the completion only for prompt/completion data (default: TRL's choice).", ADVANCED
+    )
+    assistant_only_loss: bool = field(
+        False, "Loss on assistant turns only for conversational data (needs {% generation %} in the template).", BASIC
+    )
+    packing: bool | None = field(
+        None, "Pack several examples per sequence (default: off on CPU, where it was measured slower; on on GPU).", ADVANCED
+    )
+    trainer: Literal["default", "generic", "sft", "reward", "dpo", "orpo"] | None = field(
+        None, "AutoTrain's trainer name; the task already says it.", HIDDEN
+    )
+
+    @model_validator(mode="after")
+    def _check_llm_rules(self):
+        if self.quantization and not self.peft:
+            raise ValueError(f"quantization '{self.quantization}' needs peft: true (QLoRA trains an adapter)")
+        sizes = self.block_size if isinstance(self.block_size, list) else [self.block_size]
+        for size in sizes:
+            if size != -1 and size < 1:
+                raise ValueError(f"block_size must be -1 or a positive number, got {size}")
+            if size > self.model_max_length:
+                raise ValueError(
+                    f"block_size {size} is larger than model_max_length {self.model_max_length}: "
+                    "raise model_max_length or lower block_size"
+                )
+        return self
+
+    @property
+    def max_length(self) -> int:
+        """The sequence length the trainer uses: block_size, else model_max_length."""
+        size = self.block_size[0] if isinstance(self.block_size, list) else self.block_size
+        return self.model_max_length if size == -1 else size

@@ -1,0 +1,54 @@
+"""The project's own error types.
+
+Every problem a user can cause (bad config, bad data, a model that cannot be
+loaded) is raised as a :class:`TunewidgetsError` with a message that names the
+problem and the fix, so the CLI can print one line and exit 2 and the app can
+show it in red instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class TunewidgetsError(Exception):
+    """Base class: a user-facing problem with a clear one-line message."""
+
+    exit_code = 2
+
+
+class ConfigError(TunewidgetsError):
+    """The config (YAML, dict, --set overrides or form values) is invalid."""
+
+
+class DataError(TunewidgetsError):
+    """The data cannot be loaded or does not fit the task."""
+
+
+class ModelError(TunewidgetsError):
+    """The model cannot be found, loaded or used for the task."""
+
+
+class RunDirectoryError(TunewidgetsError):
+    """The run directory exists and would be overwritten, or cannot be written."""
+
+
+class MissingExtraError(TunewidgetsError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+    def __init__(self, package: str, extra: str, purpose: str = ""):
+        what = f" for {purpose}" if purpose else ""
+        super().__init__(
+            f"{package} is needed{what} but is not installed: "
+            f"pip install 'tunewidgets[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra
+
+
+def require(module: str, extra: str, purpose: str = ""):
+    """Import an optional module or raise MissingExtraError naming the extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingExtraError(module.split(".")[0], extra, purpose) from exc

@@ -1,0 +1,118 @@
+"""The one transformers callback every run installs.
+
+It turns the Trainer's logs into metrics.jsonl lines and events, applies a
+requested stop at the next optimizer step (with a checkpoint), and stops a run
+whose loss turned NaN or infinite before more work is wasted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from transformers import TrainerCallback
+
+from .events import EventBus
+from .rundir import RunDirectory
+
+_EVAL_PREFIX = "eval_"
+_SKIP = {"total_flos", "train_runtime", "train_samples_per_second", "train_steps_per_second", "train_loss"}
+
+
+class RunCallback(TrainerCallback):
+    """Bridges a transformers Trainer to the run directory and the event bus."""
+
+    def __init__(self, rundir: RunDirectory, bus: EventBus, stop_on_nan: bool = True):
+        self.rundir = rundir
+        self.bus = bus
+        self.stop_on_nan = stop_on_nan
+        self.stop_requested = False
+        self.nan_message: str | None = None
+        self.started_at: float | None = None
+        self.start_step = 0
+        self.max_steps = 0
+
+    def request_stop(self) -> None:
+        self.stop_requested = True
+
+    # --- lifecycle
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.started_at = time.time()
+        self.start_step = state.global_step
+        self.max_steps = state.max_steps
+        self.bus.emit("started", max_steps=state.max_steps, step=state.global_step, epochs=args.num_train_epochs)
+        self.rundir.log(f"training started: {state.max_steps} steps, resuming at step {state.global_step}")
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.stop_requested:
+            control.should_training_stop = True
+            control.should_save = True
+        self.bus.emit("progress", **self._progress(state))
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = dict(logs or {})
+        record: dict[str, Any] = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4)}
+        is_eval = any(k.startswith(_EVAL_PREFIX) for k in logs)
+        for key, value in logs.items():
+            if key in _SKIP or key == "epoch":
+                continue
+            if isinstance(value, (int, float)):
+                record[key] = float(value) if isinstance(value, float) else value
+        if len(record) <= 2:
+            return control
+        record["time"] = round(time.time(), 3)
+        self.rundir.append_metrics(record)
+        self.rundir.log(_describe(record, state.max_steps))
+        self.bus.emit("eval" if is_eval else "log", **record)
+        loss = record.get("loss", record.get("eval_loss"))
+        if self.stop_on_nan and isinstance(loss, float) and not math.isfinite(loss):
+            self.nan_message = (
+                f"the loss became {loss} at step {state.global_step}: lower the learning rate "
+                "(or set params.stop_on_nan: false to keep going)"
+            )
+            control.should_training_stop = True
+        return control
+
+    def on_save(self, args, state, control, **kwargs):
+        path = f"{args.output_dir}/checkpoint-{state.global_step}"
+        self.rundir.log(f"checkpoint saved: checkpoint-{state.global_step}")
+        self.bus.emit("checkpoint", step=state.global_step, path=path)
+
+    def _progress(self, state) -> dict:
+        elapsed = time.time() - (self.started_at or time.time())
+        done = state.global_step - self.start_step
+        left = max(state.max_steps - state.global_step, 0)
+        eta = elapsed / done * left if done > 0 else None
+        return {
+            "step": state.global_step,
+            "max_steps": state.max_steps,
+            "epoch": round(state.epoch or 0.0, 4),
+            "elapsed": elapsed,
+            "eta": eta,
+        }
+
+
+def _describe(record: dict, max_steps: int) -> str:
+    parts = [f"step {record['step']}/{max_steps}", f"epoch {record['epoch']:.2f}"]
+    for key, value in record.items():
+        if key in ("step", "epoch", "time"):
+            continue
+        parts.append(f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}")
+    return " ".join(parts)
+
+
+def remove_console_callbacks(trainer) -> None:
+    """No printing into a notebook from a thread: drop transformers' progress printers."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    removable = [ProgressCallback, PrinterCallback]
+    try:
+        from transformers.utils.notebook import NotebookProgressCallback
+
+        removable.append(NotebookProgressCallback)
+    except Exception:  # pragma: no cover - optional module
+        pass
+    for cls in removable:
+        trainer.remove_callback(cls)

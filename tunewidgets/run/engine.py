@@ -1,0 +1,294 @@
+"""The Run: one training job in thread mode (the app) or foreground mode (the CLI).
+
+Every run writes the same run directory and emits the same events, so the UI,
+the CLI and a re-attached notebook read the same facts. Stop is cooperative:
+the callback stops at the next optimizer step and a checkpoint is saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from ..config.loader import dump_config, load_config
+from ..config.run_config import RunConfig
+from ..errors import TunewidgetsError
+from .events import Event, EventBus
+from .rundir import RunDirectory
+
+FINAL_STATES = ("stopped", "finished", "failed")
+
+
+class Run:
+    """A training run you can watch, stop, wait for, and take the model from.
+
+    ``Run(config, data=df).start()`` trains in a background thread; ``.run()``
+    trains in the calling thread. ``config`` is a RunConfig, a dict or a YAML path.
+    """
+
+    def __init__(
+        self,
+        config: RunConfig | dict | str | Path,
+        *,
+        data: Any = None,
+        valid_data: Any = None,
+        overrides: list[str] | dict | None = None,
+        workdir: str | Path | None = None,
+        overwrite: bool = False,
+        resume: bool | str | None = None,
+        mode: str = "thread",
+    ):
+        self.config: RunConfig = load_config(config, overrides)
+        if resume:
+            self.config = self.config.model_copy(
+                update={"params": self.config.params.model_copy(
+                    update={"resume_from_checkpoint": resume if isinstance(resume, str) else "auto"})}
+            )
+        self.train_data = data
+        self.valid_data = valid_data
+        self.mode = mode
+        self.overwrite = overwrite
+        base = Path(workdir) if workdir else Path.cwd()
+        token = self.config.hub.token.get_secret_value() if self.config.hub.token else None
+        self.rundir = RunDirectory(base / self.config.project_name, redact=[token] if token else None)
+        self.bus = EventBus()
+        self.state = "pending"
+        self.error: str | None = None
+        self.traceback: str | None = None
+        self.model = None
+        self.tokenizer = None
+        self.trainer = None
+        self._callback = None
+        self._stop_requested = False
+        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
+        self._metrics: list[dict] = []
+        self.bus.subscribe(self._remember)
+
+    # --- public API
+    @property
+    def run_dir(self) -> Path:
+        return self.rundir.path
+
+    @property
+    def status(self) -> str:
+        return self.state
+
+    @property
+    def metrics(self) -> list[dict]:
+        """Logged metrics so far (one dict per log or eval event)."""
+        return list(self._metrics)
+
+    def metrics_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self._metrics)
+
+    def subscribe(self, fn: Callable[[Event], None]) -> Callable[[], None]:
+        return self.bus.subscribe(fn)
+
+    def start(self) -> "Run":
+        """Train in a background thread; returns at once."""
+        if self._thread is not None:
+            raise RuntimeError("this run has already been started")
+        self._thread = threading.Thread(target=self._execute, name=f"tunewidgets-{self.config.project_name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def run(self) -> "Run":
+        """Train in the calling thread (the CLI's foreground mode)."""
+        self._execute()
+        return self
+
+    def stop(self) -> None:
+        """Ask the run to stop at the next optimizer step, saving a checkpoint."""
+        if self.state in FINAL_STATES or self._stop_requested:
+            return
+        self._stop_requested = True
+        if self._callback is not None:
+            self._callback.request_stop()
+        if self.state == "running":
+            self.state = "stopping"
+            self._write_status("stopping")
+        self.bus.emit("message", text="stopping at the next step, saving a checkpoint")
+
+    def wait(self, timeout: float | None = None) -> str:
+        """Block until the run ends (or the timeout passes); returns the state."""
+        self._done.wait(timeout)
+        return self.state
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    # --- internals
+    def _remember(self, event: Event) -> None:
+        if event.kind in ("log", "eval"):
+            self._metrics.append(dict(event.data))
+
+    def _write_status(self, state: str, **fields: Any) -> None:
+        if self.rundir.path.is_dir():
+            self.rundir.write_status(state, **fields)
+
+    def _execute(self) -> None:
+        started = time.time()
+        trained = False
+        log_handler = None
+        try:
+            self._check_resume_target()
+            self.rundir.prepare(resume=bool(self.config.params.resume_from_checkpoint), overwrite=self.overwrite)
+            self.rundir.write_config_text(dump_config(self.config))
+            self._write_status("pending", pid=os.getpid(), mode=self.mode, created=started, task=self.config.task)
+            log_handler = self._attach_log_file()
+            job = self._build_job()
+            self.rundir.log(f"device {self._device.describe()}; {job.num_train_examples} training examples"
+                            + (f", {job.num_valid_examples} validation examples" if job.num_valid_examples else ""))
+            self.state = "stopping" if self._stop_requested else "running"
+            self._write_status(self.state, started=time.time())
+            trained = True
+            resume = self._resume_checkpoint()
+            job.trainer.train(resume_from_checkpoint=resume)
+            self._finish(job, started)
+        except BaseException as exc:  # noqa: BLE001 - every failure must be recorded, even KeyboardInterrupt
+            self._fail(exc, started, trained)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            if log_handler is not None:
+                for name in ("transformers", "trl", "peft", "datasets"):
+                    logging.getLogger(name).removeHandler(log_handler)
+            self._done.set()
+
+    def _check_resume_target(self) -> None:
+        target = self.config.params.resume_from_checkpoint
+        if target and target != "auto" and not Path(target).is_dir():
+            raise TunewidgetsError(f"params.resume_from_checkpoint: checkpoint '{target}' does not exist")
+
+    def _resume_checkpoint(self) -> str | None:
+        target = self.config.params.resume_from_checkpoint
+        if not target:
+            return None
+        if target == "auto":
+            last = self.rundir.last_checkpoint()
+            if last is None:
+                self.rundir.log("resume asked but no checkpoint found: starting from the beginning")
+                return None
+            self.rundir.log(f"resuming from {last.name}")
+            return str(last)
+        return target
+
+    def _build_job(self):
+        from ..run.callbacks import RunCallback, remove_console_callbacks
+        from ..run.device import apply_threads, resolve_device
+        from ..tasks import get_builder
+        from ..tasks.base import TaskContext
+
+        builder = get_builder(self.config.task)
+        params = self.config.params
+        self._device = resolve_device(getattr(params, "mixed_precision", None))
+        apply_threads(self._device)
+        for warning in self._device.warnings:
+            self.rundir.log(f"warning: {warning}")
+            self.bus.emit("message", text=warning, level="warning")
+        self._callback = RunCallback(self.rundir, self.bus, stop_on_nan=getattr(params, "stop_on_nan", True))
+        if self._stop_requested:
+            self._callback.request_stop()
+        ctx = TaskContext(
+            config=self.config,
+            run_dir=self.rundir.path,
+            device=self._device,
+            callbacks=[self._callback],
+            train_data=self.train_data,
+            valid_data=self.valid_data,
+            log=self.rundir.log,
+            quiet=True,
+        )
+        job = builder(ctx)
+        remove_console_callbacks(job.trainer)
+        self.trainer, self.model, self.tokenizer = job.trainer, job.model, job.tokenizer
+        return job
+
+    def _finish(self, job, started: float) -> None:
+        callback = self._callback
+        state_obj = job.trainer.state
+        summary = {"step": state_obj.global_step, "max_steps": state_obj.max_steps, "ended": time.time(),
+                   "duration": time.time() - started}
+        if callback.nan_message:
+            raise _NaNLoss(callback.nan_message)
+        if self._stop_requested:
+            self._ensure_checkpoint(job)
+            self.state = "stopped"
+            self._write_status("stopped", **summary)
+            self.rundir.log(f"stopped at step {state_obj.global_step}; checkpoint kept for resume")
+            self.bus.emit("stopped", **summary)
+            return
+        job.save(self.rundir.path)
+        self.model = job.trainer.model
+        from ..run.model_card import write_model_card
+
+        write_model_card(self.rundir.path, self.config, self._metrics)
+        self.state = "finished"
+        self._write_status("finished", **summary)
+        self.rundir.log(f"finished at step {state_obj.global_step}; model saved in {self.rundir.path}")
+        self.bus.emit("finished", **summary, path=str(self.rundir.path))
+
+    def _ensure_checkpoint(self, job) -> None:
+        """A stop always leaves a checkpoint of the last step."""
+        step = job.trainer.state.global_step
+        if step > 0 and not (self.rundir.path / f"checkpoint-{step}").is_dir():
+            job.trainer._save_checkpoint(job.trainer.model, trial=None)
+
+    def _fail(self, exc: BaseException, started: float, trained: bool) -> None:
+        self.state = "failed"
+        if isinstance(exc, KeyboardInterrupt):
+            self.error = "interrupted"
+        elif isinstance(exc, TunewidgetsError):
+            self.error = str(exc)
+        else:
+            self.error = f"{type(exc).__name__}: {exc}"
+        self.traceback = None if isinstance(exc, TunewidgetsError) else traceback.format_exc()
+        if not trained and isinstance(exc, TunewidgetsError) and not isinstance(exc, _NaNLoss):
+            # Found before training: leave no half-written run directory behind.
+            self.rundir.discard()
+        elif self.rundir.path.is_dir():
+            step = self.trainer.state.global_step if self.trainer is not None else 0
+            self.rundir.write_status("failed", error=self.error, traceback=self.traceback, step=step,
+                                     ended=time.time(), duration=time.time() - started)
+            self.rundir.log(f"failed: {self.error}")
+            if self.traceback:
+                self.rundir.log(self.traceback)
+        self.bus.emit("failed", message=self.error, traceback=self.traceback)
+
+    def _attach_log_file(self):
+        handler = logging.FileHandler(self.rundir.log_path, encoding="utf-8")
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+        redact = self.rundir.redact
+
+        class _Redact(logging.Filter):
+            def filter(self, record: logging.LogRecord) -> bool:
+                record.msg = redact(str(record.getMessage()))
+                record.args = ()
+                return True
+
+        handler.addFilter(_Redact())
+        for name in ("transformers", "trl", "peft", "datasets"):
+            logging.getLogger(name).addHandler(handler)
+        return handler
+
+
+class _NaNLoss(TunewidgetsError):
+    """The loss became NaN or infinite (raised after training stopped, so the checkpoint stays)."""
+
+    exit_code = 1
+
+
+def train(config: RunConfig | dict | str | Path, **kwargs: Any) -> Run:
+    """Train in the foreground and return the finished Run (raises nothing: check ``run.status``)."""
+    kwargs.setdefault("mode", "foreground")
+    return Run(config, **kwargs).run()

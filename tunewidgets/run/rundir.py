@@ -1,0 +1,150 @@
+"""The run directory: the facts every reader (UI, CLI, a re-attached notebook) shares.
+
+config.yml (secrets as ${VAR}), status.json (written atomically), metrics.jsonl
+(one complete JSON object per line, flushed as written), train.log, checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import RunDirectoryError
+
+STATES = ("pending", "running", "stopping", "stopped", "finished", "failed")
+_CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: write it as a string so every line stays valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+class RunDirectory:
+    """Read and write one run's directory."""
+
+    def __init__(self, path: str | os.PathLike, redact: list[str] | None = None):
+        self.path = Path(path)
+        self._redact = [s for s in (redact or []) if s]
+        self.created = False
+
+    # --- paths
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.yml"
+
+    @property
+    def status_path(self) -> Path:
+        return self.path / "status.json"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / "train.log"
+
+    # --- lifecycle
+    def has_run(self) -> bool:
+        return self.path.is_dir() and any(self.path.iterdir())
+
+    def prepare(self, *, resume: bool = False, overwrite: bool = False) -> None:
+        """Create the directory; refuse to write over an earlier run unless told."""
+        if self.path.exists() and not self.path.is_dir():
+            raise RunDirectoryError(f"run directory '{self.path}' is a file: choose another project_name")
+        if self.has_run() and not resume:
+            if not overwrite:
+                raise RunDirectoryError(
+                    f"run directory '{self.path}' already holds a run: resume it (--resume), "
+                    "choose another project_name, or overwrite it (--overwrite)"
+                )
+            shutil.rmtree(self.path)
+        self.created = not self.path.exists()
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    def discard(self) -> None:
+        """Remove a directory this run created but never trained in."""
+        if self.created and self.path.is_dir():
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    # --- writers
+    def redact(self, text: str) -> str:
+        for secret in self._redact:
+            text = text.replace(secret, "***")
+        return text
+
+    def write_config_text(self, text: str) -> None:
+        self._atomic_write(self.config_path, self.redact(text))
+
+    def write_status(self, state: str, **fields: Any) -> dict:
+        """Merge ``fields`` into status.json and set the state (atomic rename)."""
+        if state not in STATES:
+            raise ValueError(f"unknown state {state}")
+        status = self.read_status() or {}
+        status.update({k: _clean(v) for k, v in fields.items()})
+        status["state"] = state
+        status["updated"] = time.time()
+        self._atomic_write(self.status_path, self.redact(json.dumps(status, indent=2)))
+        return status
+
+    def append_metrics(self, record: dict) -> None:
+        line = json.dumps({k: _clean(v) for k, v in record.items()})
+        with open(self.metrics_path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+
+    def log(self, line: str) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        with open(self.log_path, "a", encoding="utf-8") as fh:
+            fh.write(f"{stamp} {self.redact(line.rstrip())}\n")
+
+    def _atomic_write(self, path: Path, text: str) -> None:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+
+    # --- readers
+    def read_status(self) -> dict | None:
+        try:
+            return json.loads(self.status_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def read_metrics(self) -> list[dict]:
+        """Every complete line of metrics.jsonl (a torn last line is skipped)."""
+        if not self.metrics_path.exists():
+            return []
+        records = []
+        with open(self.metrics_path, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.endswith("\n"):
+                    break
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return records
+
+    def checkpoints(self) -> list[Path]:
+        """Checkpoint folders, oldest step first."""
+        if not self.path.is_dir():
+            return []
+        found = []
+        for child in self.path.iterdir():
+            match = _CHECKPOINT_RE.match(child.name)
+            if match and child.is_dir():
+                found.append((int(match.group(1)), child))
+        return [p for _, p in sorted(found)]
+
+    def last_checkpoint(self) -> Path | None:
+        found = self.checkpoints()
+        return found[-1] if found else None

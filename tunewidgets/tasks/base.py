@@ -1,0 +1,37 @@
+"""What every task module receives and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..config.run_config import RunConfig
+from ..run.device import DeviceInfo
+
+
+@dataclass
+class TaskContext:
+    """Inputs of a task's ``build``: the config, in-memory data, where to write, how to report."""
+
+    config: RunConfig
+    run_dir: Path
+    device: DeviceInfo
+    callbacks: list = field(default_factory=list)
+    train_data: Any = None  # a DataFrame or Dataset given in the kernel (overrides data.path)
+    valid_data: Any = None
+    log: Callable[[str], None] = print
+    quiet: bool = True  # True in thread mode: no tqdm or printing
+
+
+@dataclass
+class TrainJob:
+    """A configured trainer and how to save what it produces."""
+
+    trainer: Any
+    model: Any
+    tokenizer: Any
+    save: Callable[[Path], None]
+    num_train_examples: int = 0
+    num_valid_examples: int = 0
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,125 @@
+"""Shared pieces of the task modules: model loading with clear errors, data, Trainer arguments."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from ..config.run_config import RunConfig
+from ..errors import DataError, ModelError
+from ..run.device import DeviceInfo
+
+
+def _looks_local(name: str) -> bool:
+    return name.startswith(("/", "./", "../", "~")) or os.sep in name.strip("/").replace("/", os.sep, 1) and name.count("/") > 1
+
+
+def check_model_source(name: str) -> str:
+    """A local folder that exists, or something shaped like a Hub id; else a clear error."""
+    expanded = os.path.expanduser(name)
+    if os.path.isdir(expanded):
+        return expanded
+    if os.path.exists(expanded):
+        raise ModelError(f"model path '{name}' is a file: give the folder that holds config.json")
+    if _looks_local(name):
+        raise ModelError(f"model path '{name}' does not exist: give a local folder or a Hub model id")
+    return name
+
+
+def hub_failure(name: str, exc: Exception) -> ModelError:
+    """The error to show when a Hub id could not be loaded (offline or a wrong id)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ModelError(
+        f"could not load model '{name}': not a local folder and the Hugging Face Hub could not provide it "
+        f"(offline, a wrong id, or a gated model needing a token). Details: {text[:200]}"
+    )
+
+
+def load_tokenizer(name: str, token: str | None = None):
+    from transformers import AutoTokenizer
+
+    source = check_model_source(name)
+    try:
+        return AutoTokenizer.from_pretrained(source, token=token)
+    except (OSError, ValueError) as exc:
+        raise hub_failure(name, exc) from None
+
+
+def load_split_data(config: RunConfig, in_memory: Any, split: str | None, token: str | None = None):
+    """One split as a datasets.Dataset: the in-memory object if given, else from data.path."""
+    from ..data.loading import load_split
+
+    if in_memory is not None:
+        return load_split(in_memory, split or "train")
+    if split is None:
+        return None
+    if not config.data.path:
+        raise DataError("data.path is empty: give a file, a folder or a Hub dataset id")
+    return load_split(config.data.path, split, token=token)
+
+
+def map_columns(dataset, config: RunConfig):
+    """Apply (or guess) the column mapping and rename to the canonical column names."""
+    from ..data.columns import apply_column_mapping, guess_column_mapping
+
+    mapping = dict(config.data.column_mapping)
+    if not mapping:
+        sample = [dataset[i] for i in range(min(5, len(dataset)))]
+        mapping = guess_column_mapping(config.task, list(dataset.column_names), sample)
+    return apply_column_mapping(dataset, mapping, config.task)
+
+
+def resolve_logging_steps(requested: int, total_steps: int) -> int:
+    """AutoTrain-like default: about 50 points per run, 1 to 25 steps apart."""
+    if requested and requested > 0:
+        return requested
+    return max(1, min(25, total_steps // 50 or 1))
+
+
+def estimate_total_steps(num_examples: int, params, world_size: int = 1) -> int:
+    if params.max_steps and params.max_steps > 0:
+        return params.max_steps
+    per_step = params.batch_size * params.gradient_accumulation * world_size
+    return max(1, math.ceil(num_examples / per_step)) * params.epochs
+
+
+def training_arguments(
+    config: RunConfig, device: DeviceInfo, run_dir: Path, *, has_eval: bool, num_examples: int, quiet: bool
+) -> dict[str, Any]:
+    """Keyword arguments for TrainingArguments (or a TRL config) from the params."""
+    p = config.params
+    total = estimate_total_steps(num_examples, p)
+    eval_strategy = p.eval_strategy if has_eval else "no"
+    kwargs: dict[str, Any] = dict(
+        output_dir=str(run_dir),
+        num_train_epochs=p.epochs,
+        max_steps=p.max_steps,
+        per_device_train_batch_size=p.batch_size,
+        per_device_eval_batch_size=p.batch_size,
+        gradient_accumulation_steps=p.gradient_accumulation,
+        learning_rate=p.lr,
+        warmup_steps=p.warmup_ratio if p.warmup_ratio < 1 else int(p.warmup_ratio),
+        weight_decay=p.weight_decay,
+        max_grad_norm=p.max_grad_norm,
+        optim=p.optimizer,
+        lr_scheduler_type=p.scheduler,
+        seed=p.seed,
+        logging_steps=resolve_logging_steps(p.logging_steps, total),
+        logging_nan_inf_filter=False,  # NaN must reach our callback, not be averaged away
+        eval_strategy=eval_strategy,
+        eval_steps=p.eval_steps if eval_strategy == "steps" else None,
+        save_strategy=p.save_strategy,
+        save_steps=p.save_steps,
+        save_total_limit=p.save_total_limit,
+        auto_find_batch_size=p.auto_find_batch_size,
+        fp16=device.fp16,
+        bf16=device.bf16,
+        use_cpu=device.use_cpu,
+        report_to=[] if config.log == "none" else (["all"] if config.log == "all" else [config.log]),
+        disable_tqdm=quiet,
+        save_only_model=False,
+        dataloader_pin_memory=not device.use_cpu,
+    )
+    return kwargs
