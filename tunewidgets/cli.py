@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_args(validate)
 
     demo = sub.add_parser("demo", help="build the offline demo: a tiny model and sample datasets")
-    demo.add_argument("args", nargs=argparse.REMAINDER, help="make DIR [--kind llama]")
+    demo.add_argument("args", nargs=argparse.REMAINDER, help="make DIR [--kind llama] | train [DIR]")
     return parser
 
 
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return _train(args)
         if args.command == "demo":
+            if args.args[:1] == ["train"]:
+                return _demo_train(args.args[1:])
             from .tiny import demo_cli
 
             return demo_cli(args.args)
@@ -109,10 +111,28 @@ def _train(args) -> int:
     if run.state == "stopped":
         print(f"stopped: checkpoint saved in {run.run_dir}; resume with --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if run.traceback is None and not run.rundir.path.exists():
+    if run.input_error:
         return _error(run.error or "failed")  # a bad input found before training
     print(f"error: training failed: {run.error} (details in {run.rundir.log_path})", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _demo_train(argv: list[str]) -> int:
+    """Build the offline demo (tiny Llama, chat data) and fine-tune it headless."""
+    from .config.loader import dump_config, load_config
+    from .tiny import demo_config, make_demo
+
+    root = Path(argv[0] if argv else "tunewidgets-demo")
+    paths = make_demo(root)
+    config = load_config(demo_config(paths, "sft-chat"))
+    config_path = root / "demo-sft-chat.yml"
+    dump_config(config, config_path)
+    print(f"demo model and data in {root}; config {config_path}")
+    code = _train(argparse.Namespace(config=str(config_path), overrides=[], workdir=str(root / "runs"),
+                                     overwrite=True, resume=False, quiet=False))
+    if code == EXIT_OK:
+        print(f"rerun it: tunewidgets train {config_path} --workdir {root / 'runs'} --overwrite")
+    return code
 
 
 class _Progress:

@@ -339,6 +339,40 @@ def make_demo(out_dir: str | Path, kind: str = "llama") -> dict:
     return {"root": str(root), "model": str(model_dir), "data": data}
 
 
+def demo_config(paths: dict, dataset: str = "sft-chat", project_name: str | None = None) -> dict:
+    """A ready-to-train llm-sft config dict for the demo built by ``make_demo``.
+
+    Small enough to finish in seconds on two CPU cores, with a validation split
+    so the eval loss shows too.
+    """
+    conversational = dataset == "sft-chat"
+    column = "messages" if conversational else "text"
+    return {
+        "task": "llm-sft",
+        "base_model": paths["model"],
+        "project_name": project_name or f"demo-{dataset}",
+        "data": {
+            "path": paths["data"][dataset],
+            "train_split": "train",
+            "valid_split": "valid",
+            "chat_template": "tokenizer" if conversational else None,
+            "column_mapping": {"text_column": column},
+        },
+        "params": {
+            "epochs": 3,
+            "batch_size": 8,
+            "gradient_accumulation": 1,
+            "lr": 2e-3,
+            "block_size": 128,
+            "model_max_length": 512,
+            "logging_steps": 2,
+            "eval_strategy": "epoch",
+            "save_strategy": "epoch",
+            "assistant_only_loss": conversational,
+        },
+    }
+
+
 # --------------------------------------------------------------------------- CLI
 
 def demo_cli(argv: list[str] | None = None) -> int:

@@ -45,10 +45,10 @@ class RunCallback(TrainerCallback):
         self.rundir.log(f"training started: {state.max_steps} steps, resuming at step {state.global_step}")
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.stop_requested:
+        self.bus.emit("progress", **self._progress(state))
+        if self.stop_requested:  # checked after the event, so a stop asked for at step k ends at step k
             control.should_training_stop = True
             control.should_save = True
-        self.bus.emit("progress", **self._progress(state))
         return control
 
     def on_log(self, args, state, control, logs=None, **kwargs):

@@ -60,6 +60,7 @@ class Run:
         self.state = "pending"
         self.error: str | None = None
         self.traceback: str | None = None
+        self.input_error = False  # True when bad input was found before training began
         self.model = None
         self.tokenizer = None
         self.trainer = None
@@ -189,6 +190,7 @@ class Run:
         from ..tasks.base import TaskContext
 
         builder = get_builder(self.config.task)
+        _quiet_libraries()
         params = self.config.params
         self._device = resolve_device(getattr(params, "mixed_precision", None))
         apply_threads(self._device)
@@ -254,6 +256,7 @@ class Run:
         self.traceback = None if isinstance(exc, TunewidgetsError) else traceback.format_exc()
         if not trained and isinstance(exc, TunewidgetsError) and not isinstance(exc, _NaNLoss):
             # Found before training: leave no half-written run directory behind.
+            self.input_error = True
             self.rundir.discard()
         elif self.rundir.path.is_dir():
             step = self.trainer.state.global_step if self.trainer is not None else 0
@@ -280,6 +283,19 @@ class Run:
         for name in ("transformers", "trl", "peft", "datasets"):
             logging.getLogger(name).addHandler(handler)
         return handler
+
+
+def _quiet_libraries() -> None:
+    """No library progress bars: in a thread they would print into the notebook."""
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+    except ImportError:  # pragma: no cover
+        pass
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
 
 class _NaNLoss(TunewidgetsError):

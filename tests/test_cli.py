@@ -1,0 +1,120 @@
+"""The headless CLI: train in a subprocess, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tunewidgets.cli import main
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_TOKEN": "hf_cli_sentinel_token"}
+
+
+def _write(tmp_path, config: dict):
+    config = {**config, "hub": {"token": "${HF_TOKEN}", "push_to_hub": False}}
+    path = tmp_path / "cfg.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "tunewidgets", *args], cwd=cwd, env=ENV, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_train_in_a_subprocess_writes_the_run_directory(sft_config, tmp_path):
+    sft_config["data"]["valid_split"] = "valid"
+    path = _write(tmp_path, sft_config)
+    result = _cli("train", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = tmp_path / "run"
+    config_text = (run / "config.yml").read_text()
+    assert "${HF_TOKEN}" in config_text
+    for file in run.rglob("*"):
+        if file.is_file():
+            assert b"hf_cli_sentinel_token" not in file.read_bytes(), file
+    assert json.loads((run / "status.json").read_text())["state"] == "finished"
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert sum("loss" in r for r in records) >= 3
+    assert any("eval_loss" in r for r in records)
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(run)
+    tokenizer = AutoTokenizer.from_pretrained(run)
+    inputs = tokenizer("### Question:", return_tensors="pt")
+    out = model.generate(**inputs, max_new_tokens=5, do_sample=False)
+    assert out.shape[1] > inputs["input_ids"].shape[1]
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"params": {"lrr": 0.1}}, "params.lrr: unknown key of llm-sft params; did you mean 'lr'?"),
+        ({"params": {"batch_size": "many"}}, "params.batch_size"),
+        ({"data": {"column_mapping": {"text_column": "txt"}}}, "'txt'"),
+    ],
+    ids=["unknown-key", "bad-value", "missing-column"],
+)
+def test_bad_input_exits_2_with_one_line(sft_config, tmp_path, change, expected):
+    for section, values in change.items():
+        sft_config[section] = {**sft_config[section], **values}
+    path = _write(tmp_path, sft_config)
+    result = _cli("train", str(path), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and expected in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_validate_prints_the_resolved_config(sft_config, tmp_path, capsys):
+    path = _write(tmp_path, sft_config)
+    assert main(["validate", str(path), "--set", "params.lr=2e-4"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["params"]["lr"] == 2e-4 and printed["params"]["optimizer"] == "adamw_torch"
+
+
+def test_validate_bad_set_exits_2(sft_config, tmp_path, capsys):
+    path = _write(tmp_path, sft_config)
+    assert main(["validate", str(path), "--set", "params.optimizr=sgd"]) == 2
+    assert "did you mean 'optimizer'" in capsys.readouterr().err
+
+
+def test_error_inside_training_exits_1(sft_config, tmp_path, monkeypatch, capsys):
+    from tunewidgets.run import callbacks
+
+    def explode(self, args, state, control, **kwargs):
+        raise RuntimeError("exploded inside training")
+
+    monkeypatch.setattr(callbacks.RunCallback, "on_step_end", explode)
+    path = _write(tmp_path, sft_config)
+    assert main(["train", str(path), "--workdir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "exploded inside training" in err and "Traceback" not in err
+    assert json.loads((tmp_path / "run" / "status.json").read_text())["state"] == "failed"
+
+
+def test_existing_run_then_resume_and_overwrite(sft_config, tmp_path, capsys):
+    sft_config["params"]["max_steps"] = 4
+    path = _write(tmp_path, sft_config)
+    assert main(["train", str(path), "--workdir", str(tmp_path), "--quiet"]) == 0
+    assert main(["train", str(path), "--workdir", str(tmp_path), "--quiet"]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert main(["train", str(path), "--workdir", str(tmp_path), "--quiet", "--overwrite"]) == 0
+
+
+def test_demo_verb_builds_the_offline_demo(tmp_path, capsys):
+    assert main(["demo", "make", str(tmp_path / "d")]) == 0
+    assert (tmp_path / "d" / "tiny-llama" / "config.json").exists()
+    assert (tmp_path / "d" / "data" / "sft-text" / "train.jsonl").exists()
+
+
+def test_unknown_command_exits_2(capsys):
+    assert main(["fly"]) == 2
