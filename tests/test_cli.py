@@ -118,3 +118,25 @@ def test_demo_verb_builds_the_offline_demo(tmp_path, capsys):
 
 def test_unknown_command_exits_2(capsys):
     assert main(["fly"]) == 2
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_with_a_checkpoint_and_exits_130(sft_config, tmp_path):
+    import signal
+    import time
+
+    sft_config["params"].update(max_steps=100000, logging_steps=1)
+    path = _write(tmp_path, sft_config)
+    proc = subprocess.Popen([sys.executable, "-m", "tunewidgets", "train", str(path), "--quiet"], cwd=tmp_path,
+                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    metrics = tmp_path / "run" / "metrics.jsonl"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (metrics.exists() and metrics.stat().st_size > 0):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err[-2000:]
+    assert "resume with --resume" in err
+    status = json.loads((tmp_path / "run" / "status.json").read_text())
+    assert status["state"] == "stopped"
+    assert (tmp_path / "run" / f"checkpoint-{status['step']}").is_dir()

@@ -72,6 +72,9 @@ def quantization_config(kind: str, device: DeviceInfo):
     import torch
     from transformers import BitsAndBytesConfig
 
+    from ..errors import require
+
+    require("bitsandbytes", "qlora", "QLoRA")
     compute = torch.bfloat16 if device.bf16 else torch.float16 if device.fp16 else torch.float32
     if kind == "int4":
         return BitsAndBytesConfig(
