@@ -32,6 +32,7 @@ class RunCallback(TrainerCallback):
         self.started_at: float | None = None
         self.start_step = 0
         self.max_steps = 0
+        self.summary: dict[str, Any] = {}  # the Trainer's closing numbers (train_runtime, ...)
 
     def request_stop(self) -> None:
         self.stop_requested = True
@@ -53,6 +54,11 @@ class RunCallback(TrainerCallback):
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = dict(logs or {})
+        for key in ("train_runtime", "train_samples_per_second", "train_steps_per_second"):
+            if key in logs:
+                self.summary[key] = logs[key]
+        if "num_tokens" in logs:
+            self.summary["num_tokens"] = logs["num_tokens"]
         record: dict[str, Any] = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4)}
         is_eval = any(k.startswith(_EVAL_PREFIX) for k in logs)
         for key, value in logs.items():

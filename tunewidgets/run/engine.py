@@ -219,7 +219,7 @@ class Run:
         callback = self._callback
         state_obj = job.trainer.state
         summary = {"step": state_obj.global_step, "max_steps": state_obj.max_steps, "ended": time.time(),
-                   "duration": time.time() - started}
+                   "duration": time.time() - started, **callback.summary}
         if callback.nan_message:
             raise _NaNLoss(callback.nan_message)
         if self._stop_requested:
