@@ -116,7 +116,13 @@ def test_nan_loss_stops_with_a_clear_message(sft_config, tmp_path, monkeypatch):
     assert "loss became nan at step 5" in run.error
     rundir = RunDirectory(tmp_path / "run")
     assert rundir.read_status()["step"] == 5  # stopped at once, not after 30 steps
-    assert rundir.last_checkpoint() is not None  # the last good checkpoint is kept
+    checkpoint = rundir.last_checkpoint()
+    assert checkpoint is not None and checkpoint.name == "checkpoint-2"  # the last good one; step 4 held NaN
+    from transformers import AutoModelForCausalLM
+
+    from tunewidgets.run.checkpoints import weights_are_finite
+
+    assert weights_are_finite(AutoModelForCausalLM.from_pretrained(checkpoint))
 
 
 def test_thread_mode_keeps_the_caller_free(sft_config, tmp_path):

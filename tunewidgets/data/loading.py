@@ -397,7 +397,29 @@ def _from_rows(rows: list, what: str):
     try:
         return datasets.Dataset.from_list(rows)
     except Exception as exc:  # types differ between rows
+        clash = _first_type_clash(rows)
+        if clash:
+            column, row, first, other = clash
+            raise DataError(
+                f"column '{column}' of {what} mixes types: {first} in the first rows but {other} at row {row + 1}; "
+                "make every value of the column the same type"
+            ) from exc
         raise DataError(f"the rows of {what} do not share column types: {_short(exc)}") from exc
+
+
+def _first_type_clash(rows: list) -> tuple[str, int, str, str] | None:
+    """The first column whose values change type (None aside): (column, row, first type, other type)."""
+    seen: dict[str, type] = {}
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            if value is None:
+                continue
+            kind = float if isinstance(value, int) and not isinstance(value, bool) else type(value)
+            if key not in seen:
+                seen[key] = kind
+            elif seen[key] is not kind:
+                return key, index, seen[key].__name__, type(value).__name__
+    return None
 
 
 def _short(exc: Exception) -> str:

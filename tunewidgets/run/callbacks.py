@@ -79,6 +79,7 @@ class RunCallback(TrainerCallback):
                 "(or set params.stop_on_nan: false to keep going)"
             )
             control.should_training_stop = True
+            control.should_save = False  # keep the last good checkpoint, not NaN weights
         return control
 
     def on_save(self, args, state, control, **kwargs):

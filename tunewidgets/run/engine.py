@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 import traceback
@@ -144,7 +145,8 @@ class Run:
             self._check_resume_target()
             self.rundir.prepare(resume=bool(self.config.params.resume_from_checkpoint), overwrite=self.overwrite)
             self.rundir.write_config_text(dump_config(self.config))
-            self._write_status("pending", pid=os.getpid(), mode=self.mode, created=started, task=self.config.task)
+            self._write_status("pending", pid=os.getpid(), host=socket.gethostname(), mode=self.mode, created=started,
+                               task=self.config.task)
             log_handler = self._attach_log_file()
             job = self._build_job()
             self.rundir.log(f"device {self._device.describe()}; {job.num_train_examples} training examples"
@@ -185,6 +187,7 @@ class Run:
 
     def _build_job(self):
         from ..run.callbacks import RunCallback, remove_console_callbacks
+        from ..run.checkpoints import clean_staging, make_checkpoints_atomic
         from ..run.device import apply_threads, resolve_device
         from ..tasks import get_builder
         from ..tasks.base import TaskContext
@@ -212,6 +215,8 @@ class Run:
         )
         job = builder(ctx)
         remove_console_callbacks(job.trainer)
+        clean_staging(self.rundir.path)
+        make_checkpoints_atomic(job.trainer, log=self.rundir.log, check_finite=getattr(params, "stop_on_nan", True))
         self.trainer, self.model, self.tokenizer = job.trainer, job.model, job.tokenizer
         return job
 

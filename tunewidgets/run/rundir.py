@@ -11,6 +11,7 @@ import math
 import os
 import re
 import shutil
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,25 @@ class RunDirectory:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
+    def status(self) -> dict | None:
+        """status.json as the reader should believe it.
+
+        A run that says it is running but whose process is gone from this
+        machine (``kill -9``, a crash, a closed kernel) is reported as failed.
+        """
+        status = self.read_status()
+        if not status or status.get("state") not in ("pending", "running", "stopping"):
+            return status
+        pid, host = status.get("pid"), status.get("host")
+        if pid and host == socket.gethostname() and not _alive(int(pid)):
+            status = dict(status)
+            status["state"] = "failed"
+            status["error"] = (
+                f"the training process (pid {pid}) ended without finishing (killed or crashed): "
+                "resume from the last checkpoint"
+            )
+        return status
+
     def read_metrics(self) -> list[dict]:
         """Every complete line of metrics.jsonl (a torn last line is skipped)."""
         if not self.metrics_path.exists():
@@ -148,3 +168,15 @@ class RunDirectory:
     def last_checkpoint(self) -> Path | None:
         found = self.checkpoints()
         return found[-1] if found else None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True

@@ -41,10 +41,27 @@ def load_tokenizer(name: str, token: str | None = None):
     from transformers import AutoTokenizer
 
     source = check_model_source(name)
+    if os.path.isdir(source):
+        missing_model_files(source)
     try:
         return AutoTokenizer.from_pretrained(source, token=token)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError) as exc:
+        if os.path.isdir(source):
+            raise ModelError(f"could not load the tokenizer in '{name}': {str(exc).splitlines()[0][:300]}") from None
         raise hub_failure(name, exc) from None
+
+
+def missing_model_files(folder: str) -> None:
+    """A local model folder needs config.json and tokenizer files: say which are missing."""
+    names = set(os.listdir(folder))
+    if "config.json" not in names and "adapter_config.json" not in names:
+        raise ModelError(
+            f"'{folder}' is not a model folder: it has no config.json (save a model there with save_pretrained, "
+            "or give a Hub model id)"
+        )
+    tokenizer_files = {"tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.txt", "vocab.json"}
+    if not names & tokenizer_files:
+        raise ModelError(f"'{folder}' has no tokenizer files (tokenizer.json ...): save the tokenizer beside the model")
 
 
 def load_split_data(config: RunConfig, in_memory: Any, split: str | None, token: str | None = None):

@@ -1,4 +1,4 @@
-"""Pieces the five LLM tasks share: model loading, chat templates, LoRA, saving."""
+"""Pieces the five LLM tasks share: data, tokenizer, model loading, LoRA, trainer arguments, saving."""
 
 from __future__ import annotations
 
@@ -8,11 +8,71 @@ from typing import Any
 from ..config.run_config import RunConfig
 from ..errors import DataError, ModelError
 from ..run.device import DeviceInfo
-from .common import check_model_source, hub_failure, load_tokenizer
+from .base import TaskContext
+from .common import check_model_source, hub_failure, load_split_data, load_tokenizer, map_columns, training_arguments
+
+ADAPTER_DIR = "adapter"  # with merge_adapter the merged model is the run's model; the adapter stays here
 
 
 def hub_token(config: RunConfig) -> str | None:
     return config.hub.token.get_secret_value() if config.hub.token else None
+
+
+# --------------------------------------------------------------------------- data
+
+
+def load_train_valid(ctx: TaskContext):
+    """The train and (optional) valid splits with the column mapping applied; an empty split is an error."""
+    config = ctx.config
+    token = hub_token(config)
+    train = map_columns(load_split_data(config, ctx.train_data, config.data.train_split, token), config)
+    valid_split = config.data.valid_split if ctx.valid_data is None else "valid"
+    valid_raw = load_split_data(config, ctx.valid_data, valid_split, token)
+    valid = map_columns(valid_raw, config) if valid_raw is not None else None
+    for name, dataset in (("train", train), ("valid", valid)):
+        if dataset is not None and len(dataset) == 0:
+            raise DataError(f"the {name} split has no rows")
+    return train, valid
+
+
+def normalise_conversations(dataset, column: str):
+    """Parse JSON-string conversations and check roles, keeping lists of {role, content}."""
+    from ..data.chat import parse_messages
+
+    def _parse(row):
+        return {column: parse_messages(row[column])}
+
+    return safe_map(dataset, _parse, f"column '{column}': could not read the conversations")
+
+
+def safe_map(dataset, fn, what: str, **kwargs):
+    """``dataset.map`` that lets a DataError raised inside ``fn`` out as itself (datasets wraps it)."""
+    try:
+        return dataset.map(fn, desc=None, **kwargs)
+    except DataError:
+        raise
+    except Exception as exc:
+        cause = exc.__cause__ or exc
+        if isinstance(cause, DataError):
+            raise cause from None
+        raise DataError(f"{what}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+
+
+def is_conversational_column(dataset, column: str) -> bool:
+    from ..data.chat import is_conversational
+
+    return len(dataset) > 0 and is_conversational(dataset[0][column])
+
+
+def require_chat_template(tokenizer) -> None:
+    if not getattr(tokenizer, "chat_template", None):
+        raise DataError(
+            "the data is conversational but the tokenizer has no chat template: set data.chat_template "
+            "(chatml, zephyr or a jinja file)"
+        )
+
+
+# --------------------------------------------------------------------------- tokenizer and model
 
 
 def prepare_tokenizer(config: RunConfig):
@@ -31,31 +91,44 @@ def prepare_tokenizer(config: RunConfig):
     return tokenizer, added
 
 
-def load_causal_lm(config: RunConfig, device: DeviceInfo, tokenizer, tokens_added: bool):
-    """The base model, on the right dtype, with embeddings resized for new template tokens."""
+def model_dtype(config: RunConfig, device: DeviceInfo):
+    """Weights in the compute dtype for LoRA on a GPU (the base is frozen), else fp32 (full training, CPU)."""
     import torch
-    from transformers import AutoModelForCausalLM
+
+    if device.device == "cuda" and config.params.peft:
+        return torch.bfloat16 if device.bf16 else torch.float16 if device.fp16 else torch.float32
+    return torch.float32
+
+
+def load_causal_lm(config: RunConfig, device: DeviceInfo, tokenizer, tokens_added: bool = False,
+                   source: str | None = None, head: str = "causal"):
+    """The base model (or ``source``), on the right dtype, with embeddings grown for new template tokens.
+
+    ``head="reward"`` loads a sequence-classification model with one output (a reward model).
+    """
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 
     p = config.params
-    source = check_model_source(config.base_model)
-    kwargs: dict[str, Any] = {"token": hub_token(config)}
-    if device.device == "cuda" and p.peft:
-        kwargs["dtype"] = torch.bfloat16 if device.bf16 else torch.float16 if device.fp16 else torch.float32
-    else:
-        kwargs["dtype"] = torch.float32
+    name = source or config.base_model
+    path = check_model_source(name)
+    kwargs: dict[str, Any] = {"token": hub_token(config), "dtype": model_dtype(config, device)}
     if p.quantization:
         kwargs["quantization_config"] = quantization_config(p.quantization, device)
     if p.use_flash_attention_2:
         if device.device != "cuda":
             raise ModelError("use_flash_attention_2 needs a CUDA GPU: set it to false on this machine")
         kwargs["attn_implementation"] = "flash_attention_2"
+    cls = AutoModelForCausalLM
+    if head == "reward":
+        cls, kwargs["num_labels"] = AutoModelForSequenceClassification, 1
     try:
-        model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+        model = cls.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as exc:
-        if source == config.base_model and not Path(source).exists():
-            raise hub_failure(config.base_model, exc) from None
-        raise ModelError(f"could not load '{config.base_model}' as a causal LM: {str(exc).splitlines()[0][:300]}") from None
-    if tokens_added:
+        if path == name and not Path(path).exists():
+            raise hub_failure(name, exc) from None
+        what = "a reward model (sequence classification)" if head == "reward" else "a causal LM"
+        raise ModelError(f"could not load '{name}' as {what}: {str(exc).splitlines()[0][:300]}") from None
+    if len(tokenizer) > model.get_input_embeddings().num_embeddings:  # never shrink a padded vocabulary
         model.resize_token_embeddings(len(tokenizer))
     if model.config.pad_token_id is None and tokenizer.pad_token_id is not None:
         model.config.pad_token_id = tokenizer.pad_token_id
@@ -99,45 +172,78 @@ def lora_config(config: RunConfig, task_type: str = "CAUSAL_LM"):
     )
 
 
-def normalise_conversations(dataset, column: str):
-    """Parse JSON-string conversations and check roles, keeping lists of {role, content}."""
-    from ..data.chat import parse_messages
-
-    def _parse(row):
-        return {column: parse_messages(row[column])}
-
-    try:
-        return dataset.map(_parse, desc=None)
-    except DataError:
-        raise
-    except Exception as exc:  # datasets wraps errors raised in map
-        cause = exc.__cause__ or exc
-        if isinstance(cause, DataError):
-            raise cause from None
-        raise DataError(f"column '{column}': could not read the conversations: {str(exc).splitlines()[0]}") from None
+def resolve_max_length(config: RunConfig, model, log=None) -> int:
+    """block_size (or model_max_length), capped at the positions the model has (GPT-2 has 1024)."""
+    wanted = config.params.max_length
+    limit = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
+    if isinstance(limit, int) and 0 < limit < wanted:
+        if log:
+            log(f"block_size {wanted} is longer than the model's {limit} positions: using {limit}")
+        return limit
+    return wanted
 
 
-def is_conversational_column(dataset, column: str) -> bool:
-    from ..data.chat import is_conversational
+def resolve_packing(config: RunConfig, device: DeviceInfo) -> bool:
+    """packing: null means off on CPU and MPS (measured slower there per token), on on CUDA."""
+    packing = config.params.packing
+    return device.device == "cuda" if packing is None else bool(packing)
 
-    return len(dataset) > 0 and is_conversational(dataset[0][column])
+
+def trl_arguments(ctx: TaskContext, *, has_eval: bool, num_examples: int) -> dict[str, Any]:
+    """training_arguments plus what every TRL config needs here: activation checkpointing from the params
+    (off on CPU, where it only costs time) and the run's columns kept for the trainer's own preprocessing."""
+    p = ctx.config.params
+    args = training_arguments(ctx.config, ctx.device, ctx.run_dir, has_eval=has_eval, num_examples=num_examples,
+                              quiet=ctx.quiet)
+    args["activation_checkpointing"] = not p.disable_gradient_checkpointing and ctx.device.device == "cuda"
+    return args
 
 
-def save_llm(trainer, tokenizer, config: RunConfig, run_dir: Path) -> None:
-    """Final model or adapter into the run directory; a merged model when asked."""
+# --------------------------------------------------------------------------- saving
+
+
+def save_llm(trainer, tokenizer, config: RunConfig, run_dir: Path, device: DeviceInfo | None = None,
+             head: str = "causal") -> None:
+    """The final model (or adapter) and tokenizer into the run directory.
+
+    With ``merge_adapter`` the merged model is the run's model, as AutoTrain writes it, so
+    ``from_pretrained(run_dir)`` loads it; the adapter is kept in ``run_dir/adapter``. A merge
+    that fails fails the run.
+    """
     run_dir = Path(run_dir)
-    trainer.save_model(str(run_dir))
-    tokenizer.save_pretrained(str(run_dir))
     p = config.params
     if getattr(p, "peft", False) and getattr(p, "merge_adapter", False):
-        merge_adapter(trainer.model, tokenizer, run_dir / "merged")
+        adapter_dir = run_dir / ADAPTER_DIR
+        trainer.save_model(str(adapter_dir))
+        tokenizer.save_pretrained(str(adapter_dir))
+        merge_adapter(config, adapter_dir, run_dir, tokenizer, device, head=head)
+        return
+    trainer.save_model(str(run_dir))
+    tokenizer.save_pretrained(str(run_dir))
 
 
-def merge_adapter(model, tokenizer, out_dir: Path) -> None:
-    """Merge LoRA weights into the base and save; a failure fails the run."""
+def merge_adapter(config: RunConfig, adapter_dir: Path, out_dir: Path, tokenizer, device: DeviceInfo | None = None,
+                  head: str = "causal") -> None:
+    """Load the base unquantized, apply the saved adapter, merge and save into ``out_dir``.
+
+    Merging into a fresh base (not the trained, maybe 4-bit, model) keeps full precision
+    and leaves the trained model in memory untouched. Any failure raises ModelError.
+    """
+    from peft import PeftModel
+
+    from .common import check_model_source
+
+    plain = config.model_copy(update={"params": config.params.model_copy(update={"quantization": None,
+                                                                                 "use_flash_attention_2": False})})
+    device = device or DeviceInfo(device="cpu")
     try:
-        merged = model.merge_and_unload()
+        base = load_causal_lm(plain, device, tokenizer, head=head)
+        check_model_source(str(adapter_dir))
+        merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
         merged.save_pretrained(str(out_dir))
         tokenizer.save_pretrained(str(out_dir))
     except Exception as exc:
-        raise RuntimeError(f"merging the adapter failed: {exc}") from exc
+        raise ModelError(
+            f"merging the adapter failed ({type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}); "
+            f"the adapter is saved in {adapter_dir}"
+        ) from exc

@@ -22,15 +22,20 @@ def _prepare(dataset, name: str):
         return None
     if len(dataset) == 0:
         raise DataError(f"the {name} split has no rows")
-    if is_conversational_column(dataset, "text"):
+    first = dataset[0]["text"]
+    if is_conversational_column(dataset, "text") or isinstance(first, (list, tuple)):
         dataset = dataset.rename_column("text", "messages")
-        return normalise_conversations(dataset, "messages")
-    bad = [i for i in range(min(len(dataset), 50)) if not isinstance(dataset[i]["text"], str)]
-    if bad:
-        raise DataError(
-            f"the {name} split's text column holds {type(dataset[bad[0]]['text']).__name__} at row {bad[0]}: "
-            "SFT needs text or a list of {role, content} messages"
-        )
+        return normalise_conversations(dataset, "messages")  # names an unknown role or a malformed turn
+    for index, value in enumerate(dataset["text"]):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise DataError(
+                f"row {index + 1} of the {name} split has an empty text: remove or fill the empty rows"
+            )
+        if not isinstance(value, str):
+            raise DataError(
+                f"row {index + 1} of the {name} split holds a {type(value).__name__}, not text: "
+                "SFT needs text or a list of {role, content} messages"
+            )
     return dataset
 
 
