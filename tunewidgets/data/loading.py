@@ -61,7 +61,7 @@ def load_split(source: Any, split: str = "train", *, token: str | None = None):
     if path is None:
         return load_hub(str(source), split, token=token)
     files = [path] if path.is_file() else split_files(path, split)
-    parts = [read_file(f) for f in files]
+    parts = [_guarded(read_file, f) for f in files]
     if len(parts) == 1:
         return parts[0]
     try:
@@ -362,6 +362,16 @@ def utf8_error_message(path: str | os.PathLike, max_bytes: int | None = None) ->
 
 
 # --------------------------------------------------------------------------- conversions
+
+
+def _guarded(reader, path: Path):
+    """Run a file reader; anything it raises that is not already a DataError becomes one naming the file."""
+    try:
+        return reader(path)
+    except DataError:
+        raise
+    except Exception as exc:  # a reader library failing on odd bytes must not surface as a traceback
+        raise DataError(f"could not read '{path}' as {_format(path)}: {_short(exc)}") from exc
 
 
 def _is_dataframe(obj: Any) -> bool:

@@ -58,7 +58,13 @@ def preview(source: Any, split: str = "train", n: int = 20) -> Preview:
         return _preview_hub(str(source), split, n)
     path = Path(source).expanduser()
     files = [path] if path.is_file() else split_files(path, split)
-    return _preview_files(files, n)
+    try:
+        return _preview_files(files, n)
+    except DataError:
+        raise
+    except Exception as exc:  # a reader library failing on odd bytes must not surface as a traceback
+        text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"could not preview '{files[0]}': {text}") from exc
 
 
 # --------------------------------------------------------------------------- files
