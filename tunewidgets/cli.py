@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     train.add_argument("--workdir", default=None, help="folder that holds the run directory (default: here)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--num-processes", type=int, default=None, metavar="N",
+                       help="train with N processes under accelerate launch (sets params.num_processes)")
+    train.add_argument("--launched", action="store_true", help=argparse.SUPPRESS)  # a rank of accelerate launch
 
     validate = sub.add_parser("validate", help="check a config and print it resolved")
     _add_config_args(validate)
@@ -81,10 +84,21 @@ def _validate(args) -> int:
 
 
 def _train(args) -> int:
+    from .config.loader import load_config
     from .run.engine import Run
+    from .run.launch import inside_launcher, needs_launch
 
-    run = Run(args.config, overrides=args.overrides, workdir=args.workdir, overwrite=args.overwrite,
-              resume=args.resume or None, mode="foreground")
+    overrides = list(args.overrides)
+    if getattr(args, "num_processes", None):
+        if args.num_processes < 1:
+            return _error("--num-processes must be 1 or more")
+        overrides.append(f"params.num_processes={args.num_processes}")
+    config = load_config(args.config, overrides)
+    launched = getattr(args, "launched", False)
+    if needs_launch(config) and not launched and not inside_launcher():
+        return _train_launched(config, args)
+    run = Run(config, workdir=args.workdir, overwrite=args.overwrite, resume=args.resume or None,
+              mode="foreground", launched=launched)
     progress = None if args.quiet or not sys.stderr.isatty() and os.environ.get("TUNEWIDGETS_PROGRESS") != "1" else _Progress()
     if progress:
         run.subscribe(progress)
@@ -105,6 +119,8 @@ def _train(args) -> int:
         signal.signal(signal.SIGINT, previous)
         if progress:
             progress.close()
+    if launched and run.state in ("finished", "stopped"):
+        return EXIT_OK if run.state == "finished" else EXIT_INTERRUPTED  # the launching process reports
     if run.state == "finished":
         print(f"finished: model saved in {run.run_dir}")
         return EXIT_OK
@@ -115,6 +131,31 @@ def _train(args) -> int:
         return _error(run.error or "failed")  # a bad input found before training
     print(f"error: training failed: {run.error} (details in {run.rundir.log_path})", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _train_launched(config, args) -> int:
+    """Several processes: accelerate launch runs this same command on every rank."""
+    from .run.launch import run_launched
+    from .run.rundir import RunDirectory
+
+    workdir = Path(args.workdir) if args.workdir else Path.cwd()
+    previous = signal.signal(signal.SIGINT, lambda *_: print(
+        "\ninterrupted: the ranks stop at the next step and save a checkpoint", file=sys.stderr))
+    try:
+        code = run_launched(config, workdir, overwrite=args.overwrite, resume=args.resume)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    status = RunDirectory(workdir / config.project_name).status() or {}
+    state = status.get("state")
+    if code == 0 and state == "finished":
+        print(f"finished: model saved in {workdir / config.project_name}")
+        return EXIT_OK
+    if state == "stopped":
+        print(f"stopped: checkpoint saved in {workdir / config.project_name}; resume with --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    error = status.get("error") or f"accelerate launch exited with code {code}"
+    print(f"error: training failed: {error}", file=sys.stderr)
+    return EXIT_FAILED if code != 2 else EXIT_BAD_INPUT
 
 
 def _demo_train(argv: list[str]) -> int:
@@ -129,7 +170,7 @@ def _demo_train(argv: list[str]) -> int:
     dump_config(config, config_path)
     print(f"demo model and data in {root}; config {config_path}")
     code = _train(argparse.Namespace(config=str(config_path), overrides=[], workdir=str(root / "runs"),
-                                     overwrite=True, resume=False, quiet=False))
+                                     overwrite=True, resume=False, quiet=False, num_processes=None, launched=False))
     if code == EXIT_OK:
         print(f"rerun it: tunewidgets train {config_path} --workdir {root / 'runs'} --overwrite")
     return code

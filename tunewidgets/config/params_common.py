@@ -7,14 +7,13 @@ ordinary fields documented in the README.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AliasChoices, field_validator, model_validator
 
-from .fields import ADVANCED, BASIC, HIDDEN, OPTIMIZERS, PRECISIONS, SCHEDULERS, STRATEGIES, StrictModel, field
+from .fields import ADVANCED, BASIC, OPTIMIZERS, PRECISIONS, SCHEDULERS, STRATEGIES, StrictModel, field
+from .params_distributed import DistributedParams
 
 
-class TrainingParams(StrictModel):
+class _CoreTrainingParams(StrictModel):
     """Trainer hyperparameters shared by the transformers-based tasks."""
 
     lr: float = field(5e-5, "Learning rate.", BASIC, gt=0, le=1)
@@ -47,9 +46,6 @@ class TrainingParams(StrictModel):
         None, "Resume: 'auto' for the run directory's last checkpoint, or a checkpoint path.", ADVANCED
     )
     stop_on_nan: bool = field(True, "Stop the run with a clear message when the loss becomes NaN or infinite.", ADVANCED)
-    distributed_backend: Literal["ddp", "deepspeed"] | None = field(
-        None, "Several processes: ddp or deepspeed (see the scale-out docs).", HIDDEN
-    )
 
     @field_validator("mixed_precision", mode="before")
     @classmethod
@@ -63,6 +59,10 @@ class TrainingParams(StrictModel):
         if self.eval_strategy == "steps" and self.eval_steps is None:
             raise ValueError("eval_strategy 'steps' needs eval_steps (e.g. eval_steps: 50)")
         return self
+
+
+class TrainingParams(DistributedParams, _CoreTrainingParams):
+    """The core hyperparameters, then the distribution ones (in that order in the form)."""
 
 
 class EarlyStoppingMixin(StrictModel):

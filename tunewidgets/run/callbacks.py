@@ -47,6 +47,8 @@ class RunCallback(TrainerCallback):
 
     def on_step_end(self, args, state, control, **kwargs):
         self.bus.emit("progress", **self._progress(state))
+        if args.world_size > 1:
+            self.stop_requested = _any_rank(self.stop_requested, args.device)
         if self.stop_requested:  # checked after the event, so a stop asked for at step k ends at step k
             control.should_training_stop = True
             control.should_save = True
@@ -99,6 +101,18 @@ class RunCallback(TrainerCallback):
             "elapsed": elapsed,
             "eta": eta,
         }
+
+
+def _any_rank(flag: bool, device) -> bool:
+    """True on every rank when any rank asked to stop, so all ranks stop at the same step."""
+    import torch
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return flag
+    tensor = torch.tensor([1 if flag else 0], dtype=torch.int32, device=device)
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+    return bool(tensor.item())
 
 
 def _describe(record: dict, max_steps: int) -> str:

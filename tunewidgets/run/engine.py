@@ -43,6 +43,7 @@ class Run:
         overwrite: bool = False,
         resume: bool | str | None = None,
         mode: str = "thread",
+        launched: bool = False,
     ):
         self.config: RunConfig = load_config(config, overrides)
         if resume:
@@ -56,7 +57,11 @@ class Run:
         self.overwrite = overwrite
         base = Path(workdir) if workdir else Path.cwd()
         token = self.config.hub.token.get_secret_value() if self.config.hub.token else None
-        self.rundir = RunDirectory(base / self.config.project_name, redact=[token] if token else None)
+        from .launch import is_main_process
+
+        self.launched = launched  # a rank of an accelerate launch: the directory is already prepared
+        self.rundir = RunDirectory(base / self.config.project_name, redact=[token] if token else None,
+                                   writer=is_main_process())
         self.bus = EventBus()
         self.state = "pending"
         self.error: str | None = None
@@ -143,7 +148,8 @@ class Run:
         log_handler = None
         try:
             self._check_resume_target()
-            self.rundir.prepare(resume=bool(self.config.params.resume_from_checkpoint), overwrite=self.overwrite)
+            self.rundir.prepare(resume=bool(self.config.params.resume_from_checkpoint) or self.launched,
+                                overwrite=self.overwrite and not self.launched)
             self.rundir.write_config_text(dump_config(self.config))
             self._write_status("pending", pid=os.getpid(), host=socket.gethostname(), mode=self.mode, created=started,
                                task=self.config.task)
@@ -238,7 +244,8 @@ class Run:
         self.model = job.trainer.model
         from ..run.model_card import write_model_card
 
-        write_model_card(self.rundir.path, self.config, self._metrics)
+        if self.rundir.writer:
+            write_model_card(self.rundir.path, self.config, self._metrics)
         self.state = "finished"
         self._write_status("finished", **summary)
         self.rundir.log(f"finished at step {state_obj.global_step}; model saved in {self.rundir.path}")

@@ -32,10 +32,11 @@ def _clean(value: Any) -> Any:
 class RunDirectory:
     """Read and write one run's directory."""
 
-    def __init__(self, path: str | os.PathLike, redact: list[str] | None = None):
+    def __init__(self, path: str | os.PathLike, redact: list[str] | None = None, writer: bool = True):
         self.path = Path(path)
         self._redact = [s for s in (redact or []) if s]
         self.created = False
+        self.writer = writer  # False on every rank but 0: the facts are written once
 
     # --- paths
     @property
@@ -60,6 +61,8 @@ class RunDirectory:
 
     def prepare(self, *, resume: bool = False, overwrite: bool = False) -> None:
         """Create the directory; refuse to write over an earlier run unless told."""
+        if not self.writer:
+            return
         if self.path.exists() and not self.path.is_dir():
             raise RunDirectoryError(f"run directory '{self.path}' is a file: choose another project_name")
         if self.has_run() and not resume:
@@ -84,12 +87,16 @@ class RunDirectory:
         return text
 
     def write_config_text(self, text: str) -> None:
+        if not self.writer:
+            return
         self._atomic_write(self.config_path, self.redact(text))
 
     def write_status(self, state: str, **fields: Any) -> dict:
         """Merge ``fields`` into status.json and set the state (atomic rename)."""
         if state not in STATES:
             raise ValueError(f"unknown state {state}")
+        if not self.writer:
+            return {}
         status = self.read_status() or {}
         status.update({k: _clean(v) for k, v in fields.items()})
         status["state"] = state
@@ -98,12 +105,16 @@ class RunDirectory:
         return status
 
     def append_metrics(self, record: dict) -> None:
+        if not self.writer:
+            return
         line = json.dumps({k: _clean(v) for k, v in record.items()})
         with open(self.metrics_path, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
             fh.flush()
 
     def log(self, line: str) -> None:
+        if not self.writer:
+            return
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         with open(self.log_path, "a", encoding="utf-8") as fh:
             fh.write(f"{stamp} {self.redact(line.rstrip())}\n")

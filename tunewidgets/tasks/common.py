@@ -139,4 +139,8 @@ def training_arguments(
         save_only_model=False,
         dataloader_pin_memory=not device.use_cpu,
     )
+    # DeepSpeed and FSDP come from the accelerate config the launcher exported (ACCELERATE_USE_*):
+    # TrainingArguments builds its plugin from it and fills the "auto" values.
+    if getattr(p, "is_distributed", False):
+        kwargs["ddp_find_unused_parameters"] = False
     return kwargs
