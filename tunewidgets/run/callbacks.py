@@ -32,6 +32,7 @@ class RunCallback(TrainerCallback):
         self.started_at: float | None = None
         self.start_step = 0
         self.max_steps = 0
+        self._status_written = 0.0
         self.summary: dict[str, Any] = {}  # the Trainer's closing numbers (train_runtime, ...)
 
     def request_stop(self) -> None:
@@ -46,7 +47,12 @@ class RunCallback(TrainerCallback):
         self.rundir.log(f"training started: {state.max_steps} steps, resuming at step {state.global_step}")
 
     def on_step_end(self, args, state, control, **kwargs):
-        self.bus.emit("progress", **self._progress(state))
+        progress = self._progress(state)
+        self.bus.emit("progress", **progress)
+        now = time.time()
+        if now - self._status_written >= 1.0:  # readers in other processes follow status.json
+            self._status_written = now
+            self.rundir.update_status(**progress)
         if args.world_size > 1:
             self.stop_requested = _any_rank(self.stop_requested, args.device)
         if self.stop_requested:  # checked after the event, so a stop asked for at step k ends at step k

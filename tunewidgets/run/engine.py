@@ -73,6 +73,8 @@ class Run:
         self._callback = None
         self._stop_requested = False
         self._thread: threading.Thread | None = None
+        self._follower = None
+        self._process = None
         self._done = threading.Event()
         self._metrics: list[dict] = []
         self.bus.subscribe(self._remember)
@@ -100,9 +102,11 @@ class Run:
         return self.bus.subscribe(fn)
 
     def start(self) -> "Run":
-        """Train in a background thread; returns at once."""
-        if self._thread is not None:
+        """Train in a background thread (or a subprocess with mode="subprocess"); returns at once."""
+        if self._thread is not None or self._follower is not None:
             raise RuntimeError("this run has already been started")
+        if self.mode == "subprocess":
+            return self._start_subprocess()
         self._thread = threading.Thread(target=self._execute, name=f"tunewidgets-{self.config.project_name}", daemon=True)
         self._thread.start()
         return self
@@ -117,6 +121,10 @@ class Run:
         if self.state in FINAL_STATES or self._stop_requested:
             return
         self._stop_requested = True
+        if self._process is not None:
+            from .follow import signal_stop
+
+            signal_stop(self._process)
         if self._callback is not None:
             self._callback.request_stop()
         if self.state == "running":
@@ -133,7 +141,94 @@ class Run:
     def done(self) -> bool:
         return self._done.is_set()
 
+    @classmethod
+    def attach(cls, run_dir: str | Path) -> "Run":
+        """A Run for an existing run directory: its curves and state, followed live if it is still training."""
+        from .follow import Follower
+
+        run_dir = Path(run_dir)
+        rundir = RunDirectory(run_dir)
+        if not rundir.config_path.exists():
+            raise TunewidgetsError(f"'{run_dir}' is not a run directory (no config.yml)")
+        run = cls(str(rundir.config_path), workdir=run_dir.parent, mode="attached")
+        run.rundir = rundir
+        status = rundir.status() or {}
+        run.state = status.get("state", "pending")
+        run.error = status.get("error")
+        run._follower = Follower(rundir, run.bus, on_end=run._on_followed_end)
+        if run.state in FINAL_STATES:
+            for record in run._follower.read_new_metrics():
+                run._metrics.append(record)
+            run._done.set()
+        else:
+            run._follower.start()
+        return run
+
+    def load_model(self):
+        """The trained model and tokenizer from the run directory (for subprocess or attached runs)."""
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if self.model is None:
+            self.model = AutoModelForCausalLM.from_pretrained(self.rundir.path)
+            self.tokenizer = AutoTokenizer.from_pretrained(self.rundir.path)
+        return self.model, self.tokenizer
+
     # --- internals
+    def _start_subprocess(self) -> "Run":
+        """Train with ``tunewidgets train`` in a child process and follow its run directory."""
+        from ..config.loader import dump_config
+        from .follow import Follower, spawn_training
+
+        workdir = self.rundir.path.parent
+        workdir.mkdir(parents=True, exist_ok=True)
+        config = self._config_for_subprocess(workdir)
+        config_path = workdir / f".{self.config.project_name.replace('/', '_')}.yml"
+        dump_config(config, config_path)
+        env = dict(os.environ)
+        if self.config.hub.token:
+            env["HF_TOKEN"] = self.config.hub.token.get_secret_value()
+        resume = bool(self.config.params.resume_from_checkpoint)
+        if self.rundir.has_run() and not resume and not self.overwrite:
+            from ..errors import RunDirectoryError
+
+            raise RunDirectoryError(
+                f"run directory '{self.rundir.path}' already holds a run: resume it, choose another project_name, "
+                "or overwrite it"
+            )
+        self._process = spawn_training(config_path, workdir, resume=resume, overwrite=self.overwrite,
+                                       num_processes=getattr(self.config.params, "num_processes", 1), env=env)
+        self.state = "running"
+        self._follower = Follower(self.rundir, self.bus, process=self._process, on_end=self._on_followed_end)
+        self._follower.start()
+        return self
+
+    def _config_for_subprocess(self, workdir: Path) -> RunConfig:
+        """In-memory data cannot cross a process boundary: save it as parquet and point data.path at it."""
+        if self.train_data is None:
+            return self.config
+        from ..data.loading import load_split
+
+        folder = workdir / ".tunewidgets-data" / self.config.project_name
+        folder.mkdir(parents=True, exist_ok=True)
+        load_split(self.train_data).to_parquet(str(folder / "train.parquet"))
+        valid = None
+        if self.valid_data is not None:
+            load_split(self.valid_data).to_parquet(str(folder / "valid.parquet"))
+            valid = "valid"
+        data = self.config.data.model_copy(update={"path": str(folder), "train_split": "train",
+                                                   "valid_split": valid})
+        return self.config.model_copy(update={"data": data})
+
+    def _on_followed_end(self, status: dict) -> None:
+        self.state = status.get("state", "failed")
+        self.error = status.get("error")
+        summary = {k: status.get(k) for k in ("step", "max_steps", "duration") if k in status}
+        if self.state == "failed":
+            self.bus.emit("failed", message=self.error, traceback=status.get("traceback"))
+        else:
+            self.bus.emit(self.state, **summary, path=str(self.rundir.path))
+        self._done.set()
+
     def _remember(self, event: Event) -> None:
         if event.kind in ("log", "eval"):
             self._metrics.append(dict(event.data))

@@ -104,6 +104,14 @@ class RunDirectory:
         self._atomic_write(self.status_path, self.redact(json.dumps(status, indent=2)))
         return status
 
+    def update_status(self, **fields: Any) -> None:
+        """Merge progress fields into status.json, keeping the state."""
+        if not self.writer:
+            return
+        status = self.read_status() or {}
+        status.update({k: _clean(v) for k, v in fields.items()})
+        self._atomic_write(self.status_path, self.redact(json.dumps(status, indent=2)))
+
     def append_metrics(self, record: dict) -> None:
         if not self.writer:
             return

@@ -1,0 +1,125 @@
+"""Follow a run that another process trains, by reading its run directory.
+
+Subprocess runs (one process or an accelerate launch) and re-attached runs
+emit the same events as a thread run: new metrics.jsonl lines become log/eval
+events, status.json becomes progress and the final event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from .events import EventBus
+from .rundir import RunDirectory
+
+POLL_SECONDS = 0.25
+FINAL = ("finished", "stopped", "failed")
+
+
+class Follower:
+    """Tails metrics.jsonl and status.json and emits events until the run ends."""
+
+    def __init__(self, rundir: RunDirectory, bus: EventBus, process: subprocess.Popen | None = None,
+                 on_end: Callable[[dict], None] | None = None):
+        self.rundir = rundir
+        self.bus = bus
+        self.process = process
+        self.on_end = on_end
+        self._offset = 0
+        self._last_step = None
+        self._started = False
+        self._thread = threading.Thread(target=self._loop, name="tunewidgets-follow", daemon=True)
+
+    def start(self) -> "Follower":
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def read_new_metrics(self) -> list[dict]:
+        """Complete lines appended since the last call."""
+        path = self.rundir.metrics_path
+        if not path.exists():
+            return []
+        with open(path, encoding="utf-8") as fh:
+            fh.seek(self._offset)
+            chunk = fh.read()
+        complete = chunk[: chunk.rfind("\n") + 1] if "\n" in chunk else ""
+        self._offset += len(complete.encode("utf-8"))
+        records = []
+        for line in complete.splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return records
+
+    def poll(self) -> dict | None:
+        """Emit what changed; returns the status when the run has ended, else None."""
+        status = self.rundir.status() or {}
+        if not self._started and status.get("state") in ("running", "stopping", *FINAL):
+            self._started = True
+            self.bus.emit("started", max_steps=status.get("max_steps", 0), step=status.get("step", 0))
+        for record in self.read_new_metrics():
+            kind = "eval" if any(k.startswith("eval_") for k in record) else "log"
+            self.bus.emit(kind, **record)
+        step = status.get("step")
+        if step is not None and step != self._last_step and status.get("max_steps"):
+            self._last_step = step
+            self.bus.emit("progress", step=step, max_steps=status["max_steps"], epoch=status.get("epoch", 0.0),
+                          elapsed=status.get("elapsed", 0.0), eta=status.get("eta"))
+        exited = self.process is not None and self.process.poll() is not None
+        if status.get("state") in FINAL:
+            return status
+        if exited:  # the process ended without writing a final state
+            code = self.process.returncode
+            return {**status, "state": "failed",
+                    "error": status.get("error") or f"the training process exited with code {code}"}
+        return None
+
+    def _loop(self) -> None:
+        while True:
+            final = self.poll()
+            if final is not None:
+                self.poll_metrics_tail()
+                if self.on_end:
+                    self.on_end(final)
+                return
+            time.sleep(POLL_SECONDS)
+
+    def poll_metrics_tail(self) -> None:
+        for record in self.read_new_metrics():
+            kind = "eval" if any(k.startswith("eval_") for k in record) else "log"
+            self.bus.emit(kind, **record)
+
+
+def spawn_training(config_path: Path, workdir: Path, *, resume: bool, overwrite: bool, num_processes: int,
+                   env: dict) -> subprocess.Popen:
+    """Start ``tunewidgets train`` in its own process group (so Stop can signal every rank)."""
+    command = [sys.executable, "-m", "tunewidgets", "train", str(config_path), "--workdir", str(workdir), "--quiet"]
+    if resume:
+        command.append("--resume")
+    if overwrite:
+        command.append("--overwrite")
+    if num_processes > 1:
+        command += ["--num-processes", str(num_processes)]
+    log = open(Path(workdir) / f".{Path(config_path).stem}.out", "ab")
+    return subprocess.Popen(command, cwd=str(workdir), env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def signal_stop(process: subprocess.Popen) -> None:
+    """A graceful stop: SIGINT to the whole group; every rank checkpoints and ends as stopped."""
+    try:
+        os.killpg(os.getpgid(process.pid), signal.SIGINT)
+    except ProcessLookupError:
+        pass
