@@ -34,7 +34,13 @@ class Preview:
 
 def preview(source: Any, split: str = "train", n: int = 20) -> Preview:
     """The first ``n`` rows of ``split`` of ``source`` (anything ``load_split`` takes)."""
-    import datasets
+    import sys
+
+    # A Dataset can only be here if the user already imported datasets: do not pay its import otherwise.
+    datasets = sys.modules.get("datasets")
+    if datasets is None:
+        class datasets:  # noqa: N801 - a stand-in no object is an instance of
+            DatasetDict = Dataset = type("_Never", (), {})
 
     if isinstance(source, datasets.DatasetDict):
         if split not in source:
