@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a config and print it resolved")
     _add_config_args(validate)
 
+    app = sub.add_parser("app", help="serve the app as a Voila dashboard")
+    app.add_argument("--port", type=int, default=8866)
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    app.add_argument("--workspace", default="tunewidgets-workspace",
+                     help="the only folder the page reads and writes (default: ./tunewidgets-workspace)")
+    app.add_argument("--no-demo", action="store_true", help="start with an empty form, not the offline demo")
+    app.add_argument("--debug", action="store_true", help="show sources and tracebacks in the page")
+
     demo = sub.add_parser("demo", help="build the offline demo: a tiny model and sample datasets")
     demo.add_argument("args", nargs=argparse.REMAINDER, help="make DIR [--kind llama] | train [DIR]")
     return parser
@@ -64,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "train":
             return _train(args)
+        if args.command == "app":
+            from .app_server import serve
+
+            return serve(host=args.host, port=args.port, workspace=args.workspace, demo=not args.no_demo,
+                         debug=args.debug)
         if args.command == "demo":
             if args.args[:1] == ["train"]:
                 return _demo_train(args.args[1:])
