@@ -1,9 +1,10 @@
 """Tiny models and demo data built locally, for tests, notebooks and the offline demo.
 
-Nothing here reaches a hub: the tokenizer is a byte-level BPE trained with ``tokenizers``
-on text generated below, the models get random (seeded) weights, and the demo data sets
-are generated from a few fact patterns simple enough that a model of well under a million
-parameters visibly lowers its loss within a few dozen steps.
+Nothing here reaches a hub: the tokenizers (byte-level BPE for Llama, WordPiece for BERT,
+a sentencepiece-like BPE for T5) are trained with ``tokenizers`` on text generated below, the
+models (Llama, BERT, T5, ViT, YOLOS) get random (seeded) weights, and the demo data sets are
+generated from a few patterns simple enough that a model of well under a million parameters
+visibly learns within a few dozen steps. The image demos use scikit-learn's bundled digits.
 
 Heavy libraries (torch, transformers, tokenizers, pandas) are imported inside the
 functions, so ``import tunewidgets.tiny`` stays cheap.
@@ -24,6 +25,14 @@ IM_END = "<|im_end|>"
 SPECIAL_TOKENS = [BOS_EOS_UNK, PAD, IM_START, IM_END]
 
 DEMO_KINDS = ("sft-text", "sft-completion", "sft-chat", "preference", "preference-chat")
+# Demo data of the non-LLM tasks (make_task_demo); the image kinds write image files.
+TASK_DEMO_KINDS = (
+    "text-classification", "text-regression", "token-classification", "seq2seq",
+    "st-pair", "st-pair-class", "st-pair-score", "st-triplet", "st-qa",
+    "image-classification", "image-regression", "object-detection",
+    "tabular-classification", "tabular-regression",
+)
+DETECTION_CATEGORIES = ("red box", "blue bar")
 
 # --------------------------------------------------------------------------- facts
 # Each fact generator returns (question, right answer, wrong answer). The wrong answer is
@@ -228,9 +237,172 @@ def _quiet_progress():
             hf_logging.enable_progress_bar()
 
 
-# Builders by kind; BERT, T5, ViT and detection builders slot in here with the same shape:
-# builder(out_dir, **kw) -> str (the saved model directory).
-_MODEL_BUILDERS: dict[str, Callable[..., str]] = {"llama": build_tiny_llama}
+def _task_corpus(n: int = 400, seed: int = 0) -> list[str]:
+    """Text covering every task demo below (and the LLM facts), for the encoder and T5 tokenizers."""
+    texts = list(_corpus(1000, seed))
+    for kind in ("text-classification", "text-regression", "token-classification", "seq2seq", "st-pair-class",
+                 "st-triplet", "st-pair-score", "st-qa"):
+        for row in _task_rows(kind, n, seed):
+            for value in row.values():
+                if isinstance(value, str):
+                    texts.append(value)
+                elif isinstance(value, list) and value and isinstance(value[0], str):
+                    texts.append(" ".join(value))
+    return texts
+
+
+def build_wordpiece_tokenizer(out_dir: str | Path | None = None, vocab_size: int = 1000,
+                              texts: list[str] | None = None):
+    """Train a lower-casing BERT WordPiece tokenizer ([CLS] text [SEP]) on the generated task corpus."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials, min_frequency=1,
+                                        show_progress=False)
+    tok.train_from_iterator(list(texts) if texts is not None else _task_corpus(), trainer=trainer)
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    hf_tok = PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
+        mask_token="[MASK]", model_max_length=512, padding_side="right",
+    )
+    if out_dir is not None:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        hf_tok.save_pretrained(str(out_dir))
+    return hf_tok
+
+
+def build_tiny_bert(out_dir: str | Path, *, vocab_size: int = 1000, hidden_size: int = 64, layers: int = 2,
+                    heads: int = 4, intermediate_size: int = 128, max_position_embeddings: int = 512,
+                    seed: int = 0) -> str:
+    """Save a random (seeded) BERT encoder (``BertModel``) and its WordPiece tokenizer to ``out_dir``.
+
+    It loads as any head: sequence or token classification, and as a sentence-transformers model
+    (mean pooling is added on load).
+    """
+    import torch
+    from transformers import BertConfig, BertModel
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tok = build_wordpiece_tokenizer(out, vocab_size=vocab_size)
+    config = BertConfig(
+        vocab_size=len(tok), hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
+        intermediate_size=intermediate_size, max_position_embeddings=max_position_embeddings,
+        pad_token_id=tok.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    with _quiet_progress():
+        BertModel(config).save_pretrained(str(out))
+    return str(out)
+
+
+def build_t5_tokenizer(out_dir: str | Path | None = None, vocab_size: int = 1000, texts: list[str] | None = None):
+    """A sentencepiece-like BPE tokenizer (``<pad>`` 0, ``</s>`` 1, ``<unk>`` 2; ``</s>`` appended) as T5 has."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<pad>", "</s>", "<unk>"],
+                                  show_progress=False)
+    tok.train_from_iterator(list(texts) if texts is not None else _task_corpus(), trainer=trainer)
+    tok.post_processor = processors.TemplateProcessing(
+        single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", tok.token_to_id("</s>"))]
+    )
+    hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
+                                     model_max_length=512, padding_side="right")
+    if out_dir is not None:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        hf_tok.save_pretrained(str(out_dir))
+    return hf_tok
+
+
+def build_tiny_t5(out_dir: str | Path, *, vocab_size: int = 1000, d_model: int = 64, layers: int = 2,
+                  heads: int = 4, d_ff: int = 128, seed: int = 0) -> str:
+    """Save a random (seeded) ``T5ForConditionalGeneration`` and its tokenizer to ``out_dir``."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tok = build_t5_tokenizer(out, vocab_size=vocab_size)
+    config = T5Config(
+        vocab_size=len(tok), d_model=d_model, d_kv=d_model // heads, d_ff=d_ff, num_layers=layers,
+        num_decoder_layers=layers, num_heads=heads, feed_forward_proj="relu", pad_token_id=tok.pad_token_id,
+        eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    model = T5ForConditionalGeneration(config)
+    model.generation_config.decoder_start_token_id = tok.pad_token_id
+    model.generation_config.eos_token_id = tok.eos_token_id
+    model.generation_config.pad_token_id = tok.pad_token_id
+    with _quiet_progress():
+        model.save_pretrained(str(out))
+    return str(out)
+
+
+def build_tiny_vit(out_dir: str | Path, *, image_size: int = 32, patch_size: int = 8, hidden_size: int = 64,
+                   layers: int = 2, heads: int = 4, intermediate_size: int = 128, seed: int = 0) -> str:
+    """Save a random (seeded) ViT encoder (``ViTModel``) and its image processor to ``out_dir``."""
+    import torch
+    from transformers import ViTConfig, ViTImageProcessor, ViTModel
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    config = ViTConfig(image_size=image_size, patch_size=patch_size, num_channels=3, hidden_size=hidden_size,
+                       num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=intermediate_size)
+    torch.manual_seed(seed)
+    with _quiet_progress():
+        ViTModel(config, add_pooling_layer=False).save_pretrained(str(out))
+    ViTImageProcessor(size={"height": image_size, "width": image_size}, image_mean=[0.5] * 3,
+                      image_std=[0.5] * 3).save_pretrained(str(out))
+    return str(out)
+
+
+def build_tiny_yolos(out_dir: str | Path, *, image_size: int = 64, patch_size: int = 8, hidden_size: int = 64,
+                     layers: int = 2, heads: int = 4, intermediate_size: int = 128, detection_tokens: int = 10,
+                     labels: tuple[str, ...] = DETECTION_CATEGORIES, seed: int = 0) -> str:
+    """Save a random (seeded) ``YolosForObjectDetection`` and its image processor to ``out_dir``.
+
+    YOLOS is a plain ViT with detection tokens: no CNN backbone (nothing timm or pretrained to fetch).
+    """
+    import torch
+    from transformers import YolosConfig, YolosForObjectDetection, YolosImageProcessor
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    config = YolosConfig(
+        image_size=[image_size, image_size], patch_size=patch_size, hidden_size=hidden_size,
+        num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=intermediate_size,
+        num_detection_tokens=detection_tokens, id2label=dict(enumerate(labels)),
+        label2id={name: i for i, name in enumerate(labels)},
+    )
+    torch.manual_seed(seed)
+    with _quiet_progress():
+        YolosForObjectDetection(config).save_pretrained(str(out))
+    YolosImageProcessor(size={"shortest_edge": image_size, "longest_edge": image_size}).save_pretrained(str(out))
+    return str(out)
+
+
+# Builders by kind: builder(out_dir, **kw) -> str (the saved model directory).
+_MODEL_BUILDERS: dict[str, Callable[..., str]] = {
+    "llama": build_tiny_llama,
+    "bert": build_tiny_bert,
+    "t5": build_tiny_t5,
+    "vit": build_tiny_vit,
+    "yolos": build_tiny_yolos,
+}
 
 
 def model_kinds() -> list[str]:
@@ -319,6 +491,248 @@ def make_demo_dataset(kind: str, out_dir: str | Path | None = None, n: int = 200
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------- task demo data
+# Small, deterministic data sets in the shapes of the Hub data sets AutoTrain's examples use
+# (imdb, conll2003, samsum, all-nli), simple enough for a tiny model to learn from.
+
+_POSITIVE = ["great", "wonderful", "excellent", "lovely", "amazing", "brilliant", "superb", "delightful"]
+_NEGATIVE = ["awful", "terrible", "boring", "horrible", "dreadful", "poor", "dull", "painful"]
+_TOPICS = ["the film", "the book", "the meal", "the concert", "the hotel", "the game", "the show", "the trip"]
+_FILLERS = ["", " overall", " to be honest", " for me", " this time", " in the end", " again"]
+_PEOPLE = [["Anna"], ["Tom"], ["Maria"], ["John", "Smith"], ["Li", "Wei"], ["Sara"], ["Omar"], ["Eva", "Brown"]]
+_PLACES = [["Paris"], ["Rome"], ["Madrid"], ["Tokyo"], ["Lima"], ["Oslo"], ["New", "York"], ["Cape", "Town"]]
+_ORGS = [["Acme", "Corp"], ["Globex"], ["Red", "Cross"], ["Initech"], ["Blue", "Bank"], ["Umbrella", "Labs"]]
+# conll2003's ner_tags names, in its order.
+CONLL_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+_ACTIVITIES = [  # (premise activity, paraphrase, contradiction)
+    ("is playing a guitar", "is making music", "is sleeping in bed"),
+    ("is riding a bike", "is cycling", "is swimming in a lake"),
+    ("is eating an apple", "is having some fruit", "is running a race"),
+    ("is reading a book", "is looking at pages", "is dancing at a party"),
+    ("is cooking dinner", "is making food", "is driving a car"),
+    ("is painting a wall", "is working with paint", "is watching television"),
+    ("is walking a dog", "is out with a pet", "is sitting in an office"),
+    ("is writing a letter", "is putting words on paper", "is climbing a mountain"),
+]
+_SUBJECTS = ["man", "woman", "child", "boy", "girl", "teacher", "doctor", "farmer"]
+_ERRANDS = [("buy", "apples", "the market"), ("meet", "Tom", "the station"), ("fix", "the car", "the garage"),
+            ("cook", "pasta", "home"), ("read", "a book", "the library"), ("watch", "a film", "the cinema"),
+            ("paint", "the fence", "the garden"), ("send", "a letter", "the post office")]
+
+
+def _tag_entity(words: list[str], kind: str) -> list[str]:
+    return [f"B-{kind}"] + [f"I-{kind}"] * (len(words) - 1)
+
+
+def _ner_row(rng: random.Random) -> tuple[list[str], list[str]]:
+    person, place, org = rng.choice(_PEOPLE), rng.choice(_PLACES), rng.choice(_ORGS)
+    pattern = rng.randrange(4)
+    if pattern == 0:
+        parts = [(person, "PER"), (["lives", "in"], None), (place, "LOC"), (["."], None)]
+    elif pattern == 1:
+        parts = [(person, "PER"), (["works", "for"], None), (org, "ORG"), (["in"], None), (place, "LOC"),
+                 (["."], None)]
+    elif pattern == 2:
+        parts = [(["Yesterday"], None), (person, "PER"), (["visited"], None), (place, "LOC"), (["."], None)]
+    else:
+        parts = [(org, "ORG"), (["hired"], None), (person, "PER"), (["last", "week", "."], None)]
+    tokens, tags = [], []
+    for words, kind in parts:
+        tokens += words
+        tags += _tag_entity(words, kind) if kind else ["O"] * len(words)
+    return tokens, tags
+
+
+def _task_rows(kind: str, n: int, seed: int, int_labels: bool = False) -> list[dict]:
+    """Rows of a text task demo (see make_task_demo)."""
+    rng = random.Random(f"{kind}:{seed}")
+    rows: list[dict] = []
+    for i in range(n):
+        if kind == "text-classification":
+            positive = rng.random() < 0.5
+            word = rng.choice(_POSITIVE if positive else _NEGATIVE)
+            text = f"{rng.choice(_TOPICS).capitalize()} {rng.choice(['was', 'is', 'felt', 'seemed'])} {word}" \
+                   f"{rng.choice(_FILLERS)}. {_sentence(rng)}"
+            label: Any = (1 if positive else 0) if int_labels else ("positive" if positive else "negative")
+            rows.append({"text": text, "label": label})
+        elif kind == "text-regression":
+            score = rng.randint(0, 10)
+            rows.append({"text": f"I give {rng.choice(_TOPICS)} {_NUMBER_WORDS[score]} out of ten"
+                                 f"{rng.choice(_FILLERS)}.", "target": float(score)})
+        elif kind == "token-classification":
+            tokens, tags = _ner_row(rng)
+            if int_labels:  # conll2003's shape: ids and integer tags
+                rows.append({"id": str(i), "tokens": tokens, "pos_tags": [0] * len(tokens),
+                             "chunk_tags": [0] * len(tokens), "ner_tags": [CONLL_TAGS.index(t) for t in tags]})
+            else:
+                rows.append({"tokens": tokens, "tags": tags})
+        elif kind == "seq2seq":  # samsum's shape
+            (a, b), (verb, thing, place) = rng.sample(["Anna", "Tom", "Maria", "Omar", "Sara", "Li"], 2), \
+                rng.choice(_ERRANDS)
+            reply = rng.choice(["see you", "good luck", "have fun"])
+            dialogue = f"{a}: I will {verb} {thing} at {place} today.\n{b}: Ok, {reply}!"
+            rows.append({"id": str(i), "dialogue": dialogue, "summary": f"{a} will {verb} {thing} at {place}."})
+        elif kind.startswith("st-"):
+            subject = rng.choice(_SUBJECTS)
+            act, para, contra = rng.choice(_ACTIVITIES)
+            premise = f"A {subject} {act}."
+            if kind == "st-pair-class":  # all-nli pair-class: 0 entailment, 1 neutral, 2 contradiction
+                label = rng.randrange(3)
+                hypothesis = [f"A {subject} {para}.", f"A {subject} {act} with a friend today.",
+                              f"A {subject} {contra}."][label]
+                rows.append({"premise": premise, "hypothesis": hypothesis, "label": label})
+            elif kind == "st-triplet":
+                rows.append({"anchor": premise, "positive": f"A {subject} {para}.",
+                             "negative": f"A {subject} {contra}."})
+            elif kind == "st-pair":
+                rows.append({"anchor": premise, "positive": f"A {subject} {para}."})
+            elif kind == "st-pair-score":
+                same = rng.random() < 0.5
+                rows.append({"sentence1": premise, "sentence2": f"A {subject} {para if same else contra}.",
+                             "score": round(rng.uniform(0.7, 1.0) if same else rng.uniform(0.0, 0.3), 3)})
+            elif kind == "st-qa":
+                q, a, _ = _fact(rng)
+                rows.append({"question": q.capitalize(), "answer": f"The answer is {a}."})
+            else:
+                raise ValueError(f"unknown task demo kind {kind!r}; choose one of {list(TASK_DEMO_KINDS)}")
+        else:
+            raise ValueError(f"unknown task demo kind {kind!r}; choose one of {list(TASK_DEMO_KINDS)}")
+    return rows
+
+
+def _digit_images(n: int | None, seed: int):
+    """(image, digit) pairs from scikit-learn's bundled 8x8 digits, as grayscale PIL images."""
+    import numpy as np
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = np.random.default_rng(seed).permutation(len(digits.target))[: n or None]
+    for index in order:
+        pixels = (digits.images[index] * (255.0 / 16.0)).clip(0, 255).astype("uint8")
+        yield Image.fromarray(pixels, mode="L"), int(digits.target[index])
+
+
+def _detection_image(rng: random.Random, size: int):
+    """A noisy square image with one to three coloured rectangles; returns (image, objects in COCO xywh)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size), tuple(rng.randint(180, 230) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    boxes, categories = [], []
+    for _ in range(rng.randint(1, 3)):
+        category = rng.randrange(len(DETECTION_CATEGORIES))
+        w, h = (rng.randint(10, 22), rng.randint(10, 22)) if category == 0 else (rng.randint(6, 10),
+                                                                                  rng.randint(18, 30))
+        x, y = rng.randint(0, size - w - 1), rng.randint(0, size - h - 1)
+        draw.rectangle([x, y, x + w - 1, y + h - 1], fill=(220, 30, 30) if category == 0 else (30, 40, 220))
+        boxes.append([float(x), float(y), float(w), float(h)])
+        categories.append(category)
+    return image, {"bbox": boxes, "category": categories}
+
+
+def _split_counts(n: int, splits: tuple[str, ...]) -> list[int]:
+    """Rows per split: everything in one split, else 80% in the first and the rest shared by the others."""
+    if len(splits) == 1:
+        return [n]
+    first = max(1, round(n * 0.8))
+    rest = n - first
+    others = [rest // (len(splits) - 1)] * (len(splits) - 1)
+    others[0] += rest - sum(others)
+    return [first, *others]
+
+
+def _write_table(path: Path, rows: list[dict], fmt: str) -> None:
+    import pandas as pd
+
+    if fmt == "jsonl":
+        _write_jsonl(path, rows)
+    elif fmt == "csv":
+        pd.DataFrame(rows).to_csv(path, index=False)
+    elif fmt == "parquet":
+        pd.DataFrame(rows).to_parquet(path, index=False)
+    else:
+        raise ValueError(f"unknown format {fmt!r}: jsonl, csv or parquet")
+
+
+def make_task_demo(kind: str, out_dir: str | Path, n: int = 200, seed: int = 0,
+                   splits: tuple[str, ...] = ("train", "valid"), fmt: str = "jsonl", int_labels: bool = False) -> str:
+    """Write a deterministic demo data set of a non-LLM task into ``out_dir``; returns the folder.
+
+    Text kinds write ``<split>.<fmt>`` files (80% in the first split, the rest in the others):
+    ``text-classification`` (text, label: "positive"/"negative", or 1/0 with ``int_labels``; a
+    sentiment keyword decides the label), ``text-regression`` (text, target: the number of a rating
+    sentence), ``token-classification`` (tokens, tags in IOB2 strings; with ``int_labels``
+    conll2003's columns id, tokens, pos_tags, chunk_tags, ner_tags as integers, see CONLL_TAGS),
+    ``seq2seq`` (samsum's id, dialogue, summary), ``st-pair`` (anchor, positive), ``st-pair-class``
+    (all-nli's premise, hypothesis, label 0/1/2), ``st-pair-score`` (sentence1, sentence2, score),
+    ``st-triplet`` (anchor, positive, negative), ``st-qa`` (question, answer).
+
+    Image kinds write folders: ``image-classification`` a ``<split>/<class>/*.png`` folder of
+    scikit-learn's digits (``n=None`` for all 1797); ``image-regression`` ``<split>/`` with PNGs and
+    a ``metadata.csv`` (file_name, target: the digit); ``object-detection`` ``<split>/`` with PNGs
+    and a ``metadata.jsonl`` (file_name, objects: {bbox: [[x, y, w, h]], category: [0 or 1]}).
+    Tabular kinds write scikit-learn's breast_cancer (classification, column ``target``) or diabetes
+    (regression) as ``<split>.csv`` files.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if kind in ("tabular-classification", "tabular-regression"):
+        from sklearn.datasets import load_breast_cancer, load_diabetes
+
+        frame = (load_breast_cancer if kind == "tabular-classification" else load_diabetes)(as_frame=True).frame
+        frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        if n:
+            frame = frame.head(n)
+        start = 0
+        for split, count in zip(splits, _split_counts(len(frame), splits)):
+            frame.iloc[start:start + count].to_csv(out / f"{split}.csv", index=False)
+            start += count
+        return str(out)
+    if kind in ("image-classification", "image-regression"):
+        pairs = list(_digit_images(n, seed))
+        start = 0
+        for split, count in zip(splits, _split_counts(len(pairs), splits)):
+            folder = out / split
+            meta = []
+            for i, (image, digit) in enumerate(pairs[start:start + count]):
+                target = folder / str(digit) if kind == "image-classification" else folder
+                target.mkdir(parents=True, exist_ok=True)
+                image.save(target / f"{start + i:05d}.png")
+                meta.append({"file_name": f"{start + i:05d}.png", "target": float(digit)})
+            if kind == "image-regression":
+                _write_table(folder / "metadata.csv", meta, "csv")
+            start += count
+        return str(out)
+    if kind == "object-detection":
+        rng = random.Random(f"{kind}:{seed}")
+        start = 0
+        for split, count in zip(splits, _split_counts(n, splits)):
+            folder = out / split
+            folder.mkdir(parents=True, exist_ok=True)
+            meta = []
+            for i in range(start, start + count):
+                image, objects = _detection_image(rng, 64)
+                image.save(folder / f"{i:05d}.png")
+                meta.append({"file_name": f"{i:05d}.png", "objects": objects})
+            _write_jsonl(folder / "metadata.jsonl", meta)
+            start += count
+        return str(out)
+    rows = _task_rows(kind, n, seed, int_labels=int_labels)
+    start = 0
+    for split, count in zip(splits, _split_counts(len(rows), splits)):
+        _write_table(out / f"{split}.{fmt}", rows[start:start + count], fmt)
+        start += count
+    return str(out)
+
+
+def task_demo_frame(kind: str, n: int = 200, seed: int = 0, int_labels: bool = False):
+    """The rows of a text task demo as a DataFrame (nothing written)."""
+    import pandas as pd
+
+    return pd.DataFrame(_task_rows(kind, n, seed, int_labels=int_labels))
+
+
 def make_demo(out_dir: str | Path, kind: str = "llama") -> dict:
     """Build the tiny model at ``<out_dir>/tiny-<kind>`` and every demo dataset at
     ``<out_dir>/data/<dataset kind>/``; what already exists is kept, so a second call is fast.
@@ -328,7 +742,7 @@ def make_demo(out_dir: str | Path, kind: str = "llama") -> dict:
     root = Path(out_dir)
     model_dir = root / f"tiny-{kind}"
     if not ((model_dir / "config.json").exists() and (model_dir / "model.safetensors").exists()
-            and (model_dir / "tokenizer.json").exists()):
+            and ((model_dir / "tokenizer.json").exists() or (model_dir / "preprocessor_config.json").exists())):
         build_tiny_model(kind, model_dir)
     data = {}
     for ds_kind in DEMO_KINDS:

@@ -169,11 +169,11 @@ def test_split_subfolder_and_shards_are_concatenated(tmp_path):
     assert list_splits(tmp_path) == ["train", "test"]
 
 
-def test_image_folder_is_not_supported_yet(tmp_path):
+def test_image_folder_gives_image_paths_and_class_labels(tmp_path):
     (tmp_path / "train" / "cat").mkdir(parents=True)
     (tmp_path / "train" / "cat" / "1.png").write_bytes(b"\x89PNG")
-    with pytest.raises(DataError, match="image folders are not supported yet"):
-        load_split(tmp_path, "train")
+    rows = load_split(tmp_path, "train").to_list()
+    assert rows == [{"image": str((tmp_path / "train" / "cat" / "1.png").resolve()), "label": "cat"}]
 
 
 def test_list_splits_of_a_file_and_a_hub_id(tmp_path):

@@ -38,7 +38,10 @@ class LLMParams(TrainingParams):
     lora_r: int = field(16, "LoRA rank.", ADVANCED, ge=1, le=4096)
     lora_alpha: int = field(32, "LoRA alpha (scale).", ADVANCED, ge=1)
     lora_dropout: float = field(0.05, "LoRA dropout.", ADVANCED, ge=0, lt=1)
-    merge_adapter: bool = field(False, "Merge the adapter into the base model and save the merged model.", ADVANCED)
+    merge_adapter: bool = field(
+        False, "Save the base model with the adapter merged in as the run's model; the adapter stays in adapter/.",
+        ADVANCED,
+    )
 
     disable_gradient_checkpointing: bool = field(
         False, "Turn gradient checkpointing off (faster, more memory). Off on CPU.", ADVANCED
@@ -46,10 +49,18 @@ class LLMParams(TrainingParams):
     use_flash_attention_2: bool = field(False, "Use flash-attention 2 (CUDA with flash-attn installed).", ADVANCED)
     unsloth: bool = field(False, "Use unsloth where installed (CUDA only); ignored with a warning otherwise.", HIDDEN)
 
-    model_ref: str | None = field(None, "DPO reference model (default: a frozen copy of the base model).", ADVANCED)
+    model_ref: str | None = field(
+        None, "DPO reference model (default: a frozen copy of the base model; with peft, the base without the adapter).",
+        ADVANCED,
+    )
     dpo_beta: float = field(0.1, "Beta of DPO and ORPO's odds-ratio weight.", ADVANCED, gt=0)
-    max_prompt_length: int = field(128, "Longest prompt kept for DPO, ORPO and reward (tokens).", ADVANCED, ge=1)
-    max_completion_length: int | None = field(None, "Longest completion kept for DPO and ORPO (tokens).", ADVANCED, ge=1)
+    max_prompt_length: int = field(
+        128, "DPO, ORPO, reward: when prompt + answer exceed block_size, the prompt keeps its last this many tokens.",
+        ADVANCED, ge=1,
+    )
+    max_completion_length: int | None = field(
+        None, "DPO, ORPO, reward: longest answer kept (tokens; null: as long as block_size allows).", ADVANCED, ge=1
+    )
 
     completion_only_loss: bool | None = field(
         None, "Loss on the completion only for prompt/completion data (default: TRL's choice).", ADVANCED

@@ -27,3 +27,6 @@ class TabularParams(StrictModel):
     numeric_scaler: Literal["standard", "minmax", "robust", "normal", "none"] | None = field(
         None, "Scaler for numerical columns.", ADVANCED
     )
+    resume_from_checkpoint: str | None = field(
+        None, "Resume the search: 'auto' for the run directory's last checkpoint, or a checkpoint path.", ADVANCED
+    )

@@ -52,46 +52,55 @@ TASKS: dict[str, TaskInfo] = {
     t.name: t
     for t in [
         TaskInfo("llm-sft", "LLM supervised fine-tuning", "llm", (_TEXT,), trainable=True),
-        TaskInfo("llm-generic", "LLM causal LM on text blocks", "llm", (_TEXT,)),
-        TaskInfo("llm-reward", "LLM reward model", "llm", (_CHOSEN, _REJECTED, _PROMPT)),
-        TaskInfo("llm-dpo", "LLM DPO", "llm", (_CHOSEN, _REJECTED, _PROMPT)),
-        TaskInfo("llm-orpo", "LLM ORPO", "llm", (_CHOSEN, _REJECTED, _PROMPT)),
-        TaskInfo("text_classification", "Text classification", "text", (_TEXT, _TARGET_LABEL)),
-        TaskInfo("text_regression", "Text regression", "text", (_TEXT, _TARGET_VALUE)),
+        TaskInfo("llm-generic", "LLM causal LM on text blocks", "llm", (_TEXT,), trainable=True),
+        TaskInfo("llm-reward", "LLM reward model", "llm", (_CHOSEN, _REJECTED, _PROMPT), trainable=True),
+        TaskInfo("llm-dpo", "LLM DPO", "llm", (_CHOSEN, _REJECTED, _PROMPT), trainable=True),
+        TaskInfo("llm-orpo", "LLM ORPO", "llm", (_CHOSEN, _REJECTED, _PROMPT), trainable=True),
+        TaskInfo("text_classification", "Text classification", "text", (_TEXT, _TARGET_LABEL), trainable=True),
+        TaskInfo("text_regression", "Text regression", "text", (_TEXT, _TARGET_VALUE), trainable=True),
         TaskInfo(
             "token_classification",
             "Token classification",
             "text",
             (Role("tokens_column", "a list of tokens"), Role("tags_column", "a list of tags, one per token")),
+            trainable=True,
         ),
-        TaskInfo("seq2seq", "Sequence to sequence", "text", (_TEXT, Role("target_column", "the target text"))),
-        TaskInfo("sentence-transformers:pair", "Sentence transformers: pairs", "st", (_S1, _S2)),
+        TaskInfo(
+            "seq2seq", "Sequence to sequence", "text", (_TEXT, Role("target_column", "the target text")), trainable=True
+        ),
+        TaskInfo("sentence-transformers:pair", "Sentence transformers: pairs", "st", (_S1, _S2), trainable=True),
         TaskInfo(
             "sentence-transformers:pair_class",
             "Sentence transformers: pair classification",
             "st",
             (_S1, _S2, Role("target_column", "the pair's class")),
+            trainable=True,
         ),
         TaskInfo(
             "sentence-transformers:pair_score",
             "Sentence transformers: pair similarity score",
             "st",
             (_S1, _S2, Role("target_column", "the pair's score (0 to 1)")),
+            trainable=True,
         ),
-        TaskInfo("sentence-transformers:triplet", "Sentence transformers: triplets", "st", (_S1, _S2, _S3)),
+        TaskInfo(
+            "sentence-transformers:triplet", "Sentence transformers: triplets", "st", (_S1, _S2, _S3), trainable=True
+        ),
         TaskInfo(
             "sentence-transformers:qa",
             "Sentence transformers: question answer pairs",
             "st",
             (Role("sentence1_column", "the question"), Role("sentence2_column", "the answer")),
+            trainable=True,
         ),
-        TaskInfo("image_classification", "Image classification", "vision", (_IMAGE, _TARGET_LABEL)),
-        TaskInfo("image_regression", "Image regression", "vision", (_IMAGE, _TARGET_VALUE)),
+        TaskInfo("image_classification", "Image classification", "vision", (_IMAGE, _TARGET_LABEL), trainable=True),
+        TaskInfo("image_regression", "Image regression", "vision", (_IMAGE, _TARGET_VALUE), trainable=True),
         TaskInfo(
             "object_detection",
             "Object detection",
             "vision",
             (_IMAGE, Role("objects_column", "the objects: {bbox: [[x, y, w, h], ...], category: [...]}")),
+            trainable=True,
         ),
         TaskInfo(
             "tabular",
@@ -101,6 +110,7 @@ TASKS: dict[str, TaskInfo] = {
                 Role("id_column", "a row id, not used as a feature", required=False),
                 Role("target_columns", "the column(s) to predict", many=True),
             ),
+            trainable=True,
         ),
     ]
 }

@@ -60,6 +60,16 @@ def load_split(source: Any, split: str = "train", *, token: str | None = None):
     path = _local_path(source)
     if path is None:
         return load_hub(str(source), split, token=token)
+    if path.is_dir():
+        images = image_folder_split(path, split)
+        if images is not None:
+            return images
+    if path.is_dir() and ":" in split and not split_files_exist(path, split):
+        # AutoTrain's Hub form "config:split" on a local copy of a Hub repo: <path>/<config>/<split>.<ext>
+        config_name, split = split.split(":", 1)
+        path = path / config_name
+        if not path.is_dir():
+            raise DataError(f"split '{config_name}:{split}': no folder '{path}' for config '{config_name}'")
     files = [path] if path.is_file() else split_files(path, split)
     parts = [_guarded(read_file, f) for f in files]
     if len(parts) == 1:
@@ -122,6 +132,51 @@ def split_files(folder: str | os.PathLike, split: str) -> list[Path]:
             f"({', '.join(f.name for f in files)}): keep one"
         )
     return files
+
+
+def image_folder_split(folder: str | os.PathLike, split: str):
+    """``split`` of ``folder`` when ``folder/split/`` is an image folder, else None.
+
+    Layouts (as Hugging Face's imagefolder): one subfolder per class (rows ``image``, ``label``:
+    the subfolder's name), or images beside a ``metadata.jsonl|csv|parquet`` whose ``file_name``
+    column names them (its other columns are kept; ``file_name`` becomes ``image``), or bare images
+    (rows ``image``). ``image`` holds absolute paths; the tasks open the files. A ``<split>.<ext>``
+    data file in ``folder`` wins over an image folder of the same name.
+    """
+    import datasets
+
+    folder = Path(folder)
+    sub = folder / split
+    if not sub.is_dir() or any(
+        f.is_file() and f.suffix.lower() in DATA_EXTENSIONS and _split_of(f.stem) == split for f in folder.iterdir()
+    ):
+        return None
+    entries = sorted(p for p in sub.iterdir() if not p.name.startswith("."))
+    images = [p for p in entries if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+    classes = {p.name: sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS)
+               for p in entries if p.is_dir()}
+    classes = {name: files for name, files in classes.items() if files}
+    metadata = [p for p in entries if p.is_file() and p.stem == "metadata" and p.suffix.lower() in DATA_EXTENSIONS]
+    if not images and not classes:
+        return None
+    if metadata:
+        table = _guarded(read_file, metadata[0])
+        if "file_name" not in table.column_names:
+            raise DataError(f"'{metadata[0]}' needs a file_name column naming each image; columns: "
+                            f"{', '.join(table.column_names)}")
+        rows = table.to_list()
+        for number, row in enumerate(rows, 1):
+            name = row.pop("file_name")
+            image = sub / str(name)
+            if not image.is_file():
+                raise DataError(f"image '{name}' listed in '{metadata[0]}' (row {number}) does not exist in '{sub}'")
+            row["image"] = str(image.resolve())
+        return _from_rows(rows, f"'{metadata[0]}'")
+    if classes:
+        rows = [{"image": str(f.resolve()), "label": name} for name, files in classes.items() for f in files]
+    else:
+        rows = [{"image": str(f.resolve())} for f in images]
+    return datasets.Dataset.from_list(rows)
 
 
 def read_file(path: str | os.PathLike):
@@ -221,8 +276,7 @@ def _subfolder_files(sub: Path) -> list[Path]:
     images = any(p.is_dir() or p.suffix.lower() in IMAGE_EXTENSIONS for p in entries)
     if images:
         raise DataError(
-            f"'{sub}' is an image folder: image folders are not supported yet; "
-            "use a CSV/JSONL/Parquet file with an image path column"
+            f"'{sub}' is an image folder, not data files: load it with load_split, which lists its images"
         )
     return sorted(p for p in entries if p.is_file() and p.suffix.lower() in DATA_EXTENSIONS)
 
@@ -362,6 +416,13 @@ def utf8_error_message(path: str | os.PathLike, max_bytes: int | None = None) ->
 
 
 # --------------------------------------------------------------------------- conversions
+
+
+def split_files_exist(folder: Path, split: str) -> bool:
+    try:
+        return bool(split_files(folder, split))
+    except DataError:
+        return False
 
 
 def _guarded(reader, path: Path):

@@ -25,6 +25,8 @@ class CheckpointError(TunewidgetsError):
 
 def weights_are_finite(model) -> bool:
     """False when any parameter holds NaN or infinity (such weights are not worth saving)."""
+    if not hasattr(model, "parameters"):  # e.g. a scikit-learn pipeline
+        return True
     import torch
 
     with torch.no_grad():
@@ -68,7 +70,12 @@ def make_checkpoints_atomic(trainer, log=lambda text: None, check_finite: bool =
             shutil.rmtree(target)
         os.replace(source, target)
         shutil.rmtree(staging, ignore_errors=True)
+        best = trainer.state.best_model_checkpoint
+        if best and best.startswith(staging):  # the Trainer recorded the staging path: point at the real one
+            trainer.state.best_model_checkpoint = os.path.join(real, os.path.basename(best))
+            best = trainer.state.best_model_checkpoint
         if trainer.args.should_save:
-            rotate_checkpoints(output_dir=real, save_total_limit=trainer.args.save_total_limit, use_mtime=False)
+            rotate_checkpoints(output_dir=real, save_total_limit=trainer.args.save_total_limit,
+                               best_model_checkpoint=best, use_mtime=False)
 
     trainer._save_checkpoint = save

@@ -403,6 +403,12 @@ def _quiet_libraries() -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    # DeepSpeed, when installed, prints an accelerator warning on import: no printing into the notebook.
+    logging.getLogger("DeepSpeed").setLevel(logging.ERROR)
+    import torch
+
+    if not torch.cuda.is_available():
+        os.environ.setdefault("DS_ACCELERATOR", "cpu")
 
 
 class _NaNLoss(TunewidgetsError):

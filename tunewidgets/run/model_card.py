@@ -8,12 +8,22 @@ from ..config.loader import dump_config
 from ..config.run_config import RunConfig
 
 
+def _library(config: RunConfig) -> str:
+    if config.task == "tabular":
+        return "sklearn"
+    if config.task.startswith("sentence-transformers"):
+        return "sentence-transformers"
+    if getattr(config.params, "peft", False) and not getattr(config.params, "merge_adapter", False):
+        return "peft"
+    return "transformers"
+
+
 def write_model_card(run_dir: Path, config: RunConfig, metrics: list[dict]) -> Path:
     last_loss = next((m["loss"] for m in reversed(metrics) if "loss" in m), None)
     last_eval = next((m["eval_loss"] for m in reversed(metrics) if "eval_loss" in m), None)
     lines = [
         "---",
-        "library_name: transformers",
+        f"library_name: {_library(config)}",
         "tags: [tunewidgets]",
         f"base_model: {config.base_model}",
         "---",

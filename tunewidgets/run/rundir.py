@@ -11,13 +11,16 @@ import math
 import os
 import re
 import shutil
+import itertools
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import RunDirectoryError
 
+_WRITES = itertools.count()
 STATES = ("pending", "running", "stopping", "stopped", "finished", "failed")
 _CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 
@@ -128,7 +131,8 @@ class RunDirectory:
             fh.write(f"{stamp} {self.redact(line.rstrip())}\n")
 
     def _atomic_write(self, path: Path, text: str) -> None:
-        tmp = path.with_name(f".{path.name}.tmp")
+        # A unique name per write: a signal handler or another thread may write while this one does.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_WRITES)}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
 

@@ -10,6 +10,23 @@ from ..errors import ConfigError
 # canonical task -> module under tunewidgets.tasks that defines build(ctx) -> TrainJob
 _MODULES = {
     "llm-sft": "llm_sft",
+    "llm-generic": "llm_generic",
+    "llm-reward": "llm_reward",
+    "llm-dpo": "llm_dpo",
+    "llm-orpo": "llm_orpo",
+    "text_classification": "text_classification",
+    "text_regression": "text_classification",
+    "token_classification": "token_classification",
+    "seq2seq": "seq2seq",
+    "sentence-transformers:pair": "sentence_transformers",
+    "sentence-transformers:pair_class": "sentence_transformers",
+    "sentence-transformers:pair_score": "sentence_transformers",
+    "sentence-transformers:triplet": "sentence_transformers",
+    "sentence-transformers:qa": "sentence_transformers",
+    "image_classification": "image_classification",
+    "image_regression": "image_classification",
+    "object_detection": "object_detection",
+    "tabular": "tabular",
 }
 
 

@@ -144,3 +144,26 @@ def training_arguments(
     if getattr(p, "is_distributed", False):
         kwargs["ddp_find_unused_parameters"] = False
     return kwargs
+
+
+def fit_to_machine(args: dict, p, device: DeviceInfo, log) -> None:
+    """GPU-minded settings of AutoTrain configs (8-bit optimizers, unsloth, a tracker that is not installed)
+    run here with a warning in the log instead of failing, as mixed_precision does."""
+    optim = str(args.get("optim", ""))
+    if ("8bit" in optim or "paged" in optim) and device.device != "cuda":
+        log(f"warning: optimizer {optim} needs bitsandbytes on a CUDA GPU: using adamw_torch on {device.device}")
+        args["optim"] = "adamw_torch"
+    elif "8bit" in optim or "paged" in optim:
+        from ..errors import require
+
+        require("bitsandbytes", "qlora", f"optimizer {optim}")
+    if getattr(p, "unsloth", False):
+        log("warning: unsloth is not used by tunewidgets: training with transformers and TRL")
+    report = [r for r in args.get("report_to") or [] if r not in ("all", "none")]
+    if report:
+        from transformers.integrations import get_available_reporting_integrations
+
+        available = set(get_available_reporting_integrations())
+        for missing in [r for r in report if r not in available]:
+            log(f"warning: log: {missing} is not installed (pip install {missing}); metrics still go to metrics.jsonl")
+        args["report_to"] = [r for r in report if r in available]

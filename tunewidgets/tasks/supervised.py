@@ -1,0 +1,124 @@
+"""What the transformers-Trainer tasks share beyond tasks/common.py: loading a model head with clear
+errors, AutoTrain's early stopping, Trainer arguments, and a confusion matrix for the app."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError, ModelError
+from .base import TaskContext
+from .common import check_model_source, fit_to_machine, hub_failure, missing_model_files, training_arguments
+from .splits import hub_token
+
+CONFUSION_FILE = "confusion_matrix.json"
+
+
+def load_head(auto_cls, ctx: TaskContext, what: str, **kwargs):
+    """``auto_cls.from_pretrained(base_model)``; a missing folder, an offline Hub id or a model without
+    such a head becomes a ModelError that says which."""
+    name = ctx.config.base_model
+    path = check_model_source(name)
+    try:
+        return auto_cls.from_pretrained(path, token=hub_token(ctx.config), **kwargs)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if path == name and not Path(path).exists():
+            raise hub_failure(name, exc) from None
+        raise ModelError(f"could not load '{name}' as {what}: {str(exc).splitlines()[0][:300]}") from None
+
+
+def load_processor(auto_cls, ctx: TaskContext, what: str = "an image processor", **kwargs):
+    """The base model's tokenizer or image processor, with the same clear errors as the model."""
+    name = ctx.config.base_model
+    path = check_model_source(name)
+    if os.path.isdir(path) and auto_cls.__name__ == "AutoTokenizer":
+        missing_model_files(path)
+    try:
+        return auto_cls.from_pretrained(path, token=hub_token(ctx.config), **kwargs)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if path == name and not Path(path).exists():
+            raise hub_failure(name, exc) from None
+        raise ModelError(f"could not load {what} from '{name}': {str(exc).splitlines()[0][:300]}") from None
+
+
+def trainer_arguments(ctx: TaskContext, *, has_eval: bool, num_examples: int, **extra: Any) -> dict[str, Any]:
+    """training_arguments plus what a task adds, fitted to this machine."""
+    args = training_arguments(ctx.config, ctx.device, ctx.run_dir, has_eval=has_eval, num_examples=num_examples,
+                              quiet=ctx.quiet)
+    args.update(extra)
+    fit_to_machine(args, ctx.config.params, ctx.device, ctx.log)
+    return args
+
+
+def early_stopping(ctx: TaskContext, has_eval: bool) -> list:
+    """AutoTrain's early stopping (patience, threshold) on the eval loss, when there is a validation split.
+
+    Tracked here rather than with transformers' EarlyStoppingCallback, which needs
+    ``metric_for_best_model``: that makes the Trainer remember a best checkpoint by path, and the
+    run's atomic checkpoints move checkpoints after they are written.
+    """
+    if not has_eval:
+        return []
+    from transformers import TrainerCallback
+
+    p = ctx.config.params
+
+    class EarlyStopping(TrainerCallback):
+        def __init__(self):
+            self.best: float | None = None
+            self.bad = 0
+
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            loss = (metrics or {}).get("eval_loss")
+            if loss is None:
+                return control
+            if self.best is None or self.best - loss > p.early_stopping_threshold:
+                self.best, self.bad = loss, 0
+            else:
+                self.bad += 1
+                if self.bad >= p.early_stopping_patience:
+                    ctx.log(f"early stopping: eval_loss has not improved by {p.early_stopping_threshold} for "
+                            f"{self.bad} evaluations (best {self.best:.4g})")
+                    control.should_training_stop = True
+            return control
+
+    return [EarlyStopping()]
+
+
+def write_confusion(run_dir: Path, names: list[str], y_true, y_pred) -> None:
+    """The latest evaluation's confusion matrix (rows true, columns predicted), for the app to draw."""
+    from .metrics import confusion_matrix
+
+    record = {"labels": list(names), "matrix": confusion_matrix(list(y_true), list(y_pred), len(names))}
+    path = Path(run_dir) / CONFUSION_FILE
+    if path.parent.is_dir():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def check_text_column(dataset, column: str, split: str) -> None:
+    """Every value of a text column must be a string."""
+    for index, value in enumerate(dataset[column]):
+        if not isinstance(value, str):
+            raise DataError(f"the {split} split's {column} column holds {type(value).__name__} at row {index + 1}: "
+                            "expected text")
+
+
+def max_length(ctx: TaskContext, tokenizer, model, wanted: int) -> int:
+    """``wanted`` capped at the positions the model has (BERT has 512)."""
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(limit, int) and 0 < limit < wanted:
+        ctx.log(f"max_seq_length {wanted} is longer than the model's {limit} positions: using {limit}")
+        return limit
+    return wanted
+
+
+def ensure_pad_token(tokenizer, model=None) -> None:
+    """Batching needs a pad token: reuse EOS (or UNK) when the tokenizer has none."""
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    if model is not None and getattr(model.config, "pad_token_id", None) is None:
+        model.config.pad_token_id = tokenizer.pad_token_id

@@ -1,0 +1,511 @@
+"""TrainerApp: from a dataset to a trained model without leaving the cell.
+
+Composes the panels in the order a user works (task, model, data, checks,
+hyperparameters, train, results) and keeps them consistent: every change
+rebuilds the config from the form, lists what still blocks Train (and keeps
+it disabled), and refreshes the export. Building the app imports ipywidgets
+and the config layer only; torch, transformers and TRL load when a check, a
+demo build or a run needs them.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..config.loader import load_config
+from ..config.run_config import RunConfig
+from ..config.tasks import TASKS, canonical_task
+from ..errors import ConfigError, TunewidgetsError
+from ..run.rundir import RunDirectory
+from . import reattach, theme
+from .checks_panel import ChecksPanel
+from .data_panel import DataPanel
+from .export_panel import ExportPanel, LoadPanel
+from .history import HistoryPanel
+from .model_panel import ModelPanel
+from .params_panel import ParamsPanel
+from .results_panel import PREDICT_TASKS, ResultsPanel
+from .task_panel import TaskPanel, is_trainable
+from .train_panel import TrainPanel
+
+
+class TrainerApp:
+    """The notebook app. Display it by leaving it as the last expression of a cell.
+
+    ``TrainerApp(config=path_or_dict)`` fills the form from a YAML (AutoTrain's
+    too); ``TrainerApp(data=df)`` trains on a DataFrame or Dataset in the
+    kernel; ``workdir`` is where run directories, uploads and the demo go
+    (default: the current folder). ``namespace`` is where the kernel-variable
+    list looks (default: IPython's user namespace).
+    """
+
+    follow_interval = 1.0  # seconds between reads of a re-attached run another process writes
+
+    def __init__(self, config: str | Path | dict | RunConfig | None = None, *, data: Any = None,
+                 workdir: str | Path | None = None, namespace: dict | None = None, task: str = "llm-sft"):
+        self.workdir = Path(workdir if workdir is not None else Path.cwd()).expanduser().absolute()
+        self.background = theme.Background()
+        self.run = None
+        self._namespace = namespace
+        self._attached: RunDirectory | None = None
+        self._attached_loaded: tuple | None = None
+        self._follow_generation = 0
+        self._lock = threading.RLock()
+        self._building = True
+        self._config: RunConfig | None = None
+        self._config_error: str | None = None
+        self.problems: list[str] = []
+        report = self._log_unexpected
+        unknown_task = None if canonical_task(task) else task
+        task = canonical_task(task) or "llm-sft"
+
+        self.task_panel = TaskPanel(self._task_changed, task=task)
+        self.model_panel = ModelPanel(self.workdir, self._changed, self._demo_ready, self.background, report)
+        self.data_panel = DataPanel(self.workdir, self._changed, self.background, report, self._user_namespace)
+        self.checks_panel = ChecksPanel(lambda: self.config, self._rows, self.background, report)
+        self.params_panel = ParamsPanel(task, self._changed)
+        self.train_panel = TrainPanel(self._train_clicked, self.stop, self._resume_clicked, self._run_ended, report)
+        self.export_panel = ExportPanel(self.workdir, self._before_save, report)
+        self.load_panel = LoadPanel(self._load_config, report)
+        self.history_panel = HistoryPanel(self.workdir, self.attach, report)
+        self.results_panel = ResultsPanel(lambda: (self.model, self.tokenizer), self.background, report,
+                                          self.export_panel.widget, self.load_panel.widget, self.history_panel.widget)
+        self.train_panel.overwrite.observe(lambda change: self._refresh(), names="value")
+        self.header_message = theme.message_widget("tw-app-message")
+        header = widgets.HTML(
+            '<div style="display:flex;align-items:baseline;gap:12px"><span style="font-size:18px;font-weight:600">'
+            'tunewidgets</span><span class="tw-help" style="color:#666;font-size:12px">fine-tune in this notebook: '
+            f'runs go to {theme.esc(self.workdir)}</span></div>')
+        self.widget = widgets.VBox(
+            [theme.style_widget(), header, self.header_message, self.task_panel.widget, self.model_panel.widget,
+             self.data_panel.widget, self.checks_panel.widget, self.params_panel.widget, self.train_panel.widget,
+             self.results_panel.widget],
+            layout=widgets.Layout(max_width=theme.APP_MAX_WIDTH, padding="4px 8px"))
+        self.widget.add_class(theme.APP)
+        self.data_panel.set_task(task)
+        self.checks_panel.set_task(task)
+        self._building = False
+        if unknown_task:
+            theme.set_message(self.header_message, f"unknown task '{unknown_task}': choose one in the Task panel")
+        if config is not None:
+            self.load_config(config)
+        if data is not None:
+            self._guard_header(self.data_panel.set_dataframe)(data)
+        self._guard_header(self.history_panel.refresh)()
+        self._refresh()
+        self.params_panel.update_device()
+
+    # ------------------------------------------------------------------ display
+
+    def _repr_mimebundle_(self, **kwargs):
+        _colab_widgets()
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        _colab_widgets()
+        display(self.widget)
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def config(self) -> RunConfig:
+        """The RunConfig the form describes (raises ConfigError when the form has a problem)."""
+        return self._build_config()
+
+    @property
+    def config_error(self) -> str | None:
+        return self._config_error
+
+    @property
+    def can_train(self) -> bool:
+        return not self.train_panel.train_button.disabled
+
+    @property
+    def status(self) -> str:
+        """The current or last run's state (ready when there is none)."""
+        if self.run is not None:
+            return self.run.state
+        if self._attached is not None:
+            return (self._attached.read_status() or {}).get("state", "unknown")
+        return "ready"
+
+    @property
+    def metrics(self) -> list[dict]:
+        if self.run is not None:
+            return self.run.metrics
+        return self._attached.read_metrics() if self._attached is not None else []
+
+    @property
+    def model(self):
+        """The trained model: the run's in memory, or loaded from a re-attached run directory."""
+        if self.run is not None:
+            return self.run.model
+        loaded = self._load_attached()
+        return loaded[0] if loaded else None
+
+    @property
+    def tokenizer(self):
+        if self.run is not None:
+            return self.run.tokenizer
+        loaded = self._load_attached()
+        return loaded[1] if loaded else None
+
+    def train(self):
+        """Start training in the background (what the Train button does); returns the Run or None."""
+        return self._guard_train(self._start)(resume=False)
+
+    def resume(self):
+        """Continue the project's run directory from its last checkpoint; returns the Run or None."""
+        return self._guard_train(self._start)(resume=True)
+
+    def stop(self) -> None:
+        self.train_panel.stop()
+
+    def wait(self, timeout: float | None = None) -> str:
+        """Block until the current run ends; returns its state."""
+        return self.run.wait(timeout) if self.run is not None else self.status
+
+    def join_background(self, timeout: float | None = 120) -> bool:
+        """Wait for background work (demo build, checks, generation, Hub preview)."""
+        return self.background.join(timeout)
+
+    def run_checks(self, wait: bool = True) -> None:
+        self._guard_header(self.checks_panel.start)()
+        if wait:
+            self.background.join(300)
+
+    def use_demo(self, wait: bool = True) -> None:
+        """Build (or reuse) the offline demo model and data and fill the form with them."""
+        self.model_panel.demo_button.click()
+        if wait:
+            self.background.join(300)
+
+    def set_param(self, name: str, value: Any) -> None:
+        """Set a hyperparameter as a user would type it (validated inline)."""
+        self.params_panel.set_field(name, value)
+
+    def export_yaml(self, path: str | Path | None = None) -> str:
+        """The YAML Train would run (equal to the run's config.yml); written to ``path`` if given."""
+        self.data_panel.save_in_memory_data()
+        from .export import config_yaml
+
+        text = config_yaml(self.config)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def python_script(self) -> str:
+        from .export import python_script
+
+        return python_script(self.config, workdir=self.workdir, num_examples=self.data_panel.num_rows,
+                             device=self.params_panel.device_info)
+
+    def cli_command(self, yaml_path: str | Path) -> str:
+        from .export import cli_command
+
+        return cli_command(yaml_path, self.workdir)
+
+    def load_config(self, source) -> RunConfig | None:
+        """Fill the form from a YAML path, YAML text, a dict or a RunConfig (errors show in the app)."""
+        return self._guard_header(self._load_config)(source)
+
+    def attach(self, path: str | Path) -> dict | None:
+        """Re-attach to a run directory: its status, curves and config; follows it while it runs elsewhere."""
+        return self._guard_header(self._attach)(path)
+
+    # ------------------------------------------------------------------ building the config
+
+    def _build_config(self) -> RunConfig:
+        model = self.model_panel.name
+        if not model:
+            raise ConfigError("base_model is empty: choose a model (a Hub id, a local folder or the offline demo)")
+        errors = self.params_panel.errors
+        if errors:
+            raise ConfigError(next(iter(errors.values())))
+        parts = self.params_panel.config_parts()
+        return load_config({
+            "task": self.task_panel.task, "base_model": model, "project_name": parts["project_name"],
+            "log": parts["log"], "data": self.data_panel.data_config(), "params": parts["params"],
+            "hub": parts["hub"],
+        })
+
+    def _collect(self) -> tuple[list[str], RunConfig | None, str | None]:
+        problems: list[str] = []
+        task = self.task_panel.task
+        if not is_trainable(task):
+            problems.append(f"{TASKS[task].title} ({task}) is not trainable in this version yet")
+        if not self.model_panel.name:
+            problems.append("choose a model: a Hub id, a local folder, or Use offline demo model")
+        elif self.model_panel.error:
+            problems.append(f"model: {self.model_panel.error}")
+        if self.data_panel.error:
+            problems.append(f"data: {self.data_panel.error}")
+        elif not self.data_panel.has_data:
+            problems.append("choose the data: a path, an upload, a Hub dataset or a notebook variable")
+        if self.data_panel.mapping_error:
+            problems.append(f"column mapping: {self.data_panel.mapping_error}")
+        problems += [f"hyperparameters: {e}" for e in self.params_panel.errors.values()]
+        config, error = None, None
+        try:
+            config = self._build_config()
+        except TunewidgetsError as exc:
+            error = str(exc)
+            if self.model_panel.name and not any(error in p for p in problems):
+                problems.append(error)
+        if config is not None:
+            rundir = RunDirectory(self.workdir / config.project_name)
+            if rundir.has_run() and not self.train_panel.overwrite.value and not self.train_panel.running:
+                problems.append(f"run directory '{rundir.path}' already holds a run: change project_name "
+                                f"('{self._free_name(config.project_name)}' is free), tick Overwrite, or Resume it")
+        return problems, config, error
+
+    def _refresh(self) -> None:
+        """Recompute the config and what blocks Train; refresh the export. Safe from any thread."""
+        if self._building:
+            return
+        with self._lock:
+            problems, config, error = self._collect()
+            self.problems, self._config, self._config_error = problems, config, error
+            running = self.train_panel.running
+            self.train_panel.set_blockers([] if running else problems)
+            self.train_panel.train_button.disabled = bool(problems) or running
+            self.train_panel.resume_button.disabled = running or not self._can_resume(config)
+            self.export_panel.refresh(config, error, device=self.params_panel.device_info,
+                                      num_examples=self.data_panel.num_rows,
+                                      in_memory=self.data_panel.in_memory_data() is not None)
+            self.checks_panel.mark_stale(self.export_panel.yaml_text or None)
+
+    def _can_resume(self, config: RunConfig | None) -> bool:
+        if config is None:
+            return False
+        rundir = RunDirectory(self.workdir / config.project_name)
+        status = rundir.read_status() or {}
+        state = status.get("state")
+        if state in reattach.ACTIVE_STATES and not reattach.writer_gone(status):
+            return False  # resumable only when the process that wrote it is gone
+        return rundir.last_checkpoint() is not None and state != "finished"
+
+    def _changed(self) -> None:
+        self._refresh()
+
+    def _task_changed(self, task: str) -> None:
+        was = self._building
+        self._building = True
+        try:
+            self.data_panel.set_task(task)
+            self.params_panel.set_task(task)
+            self.checks_panel.set_task(task)
+        finally:
+            self._building = was
+        self._refresh()
+
+    # ------------------------------------------------------------------ training
+
+    def _train_clicked(self) -> None:
+        self._start(resume=False)
+
+    def _resume_clicked(self) -> None:
+        self._start(resume=True)
+
+    def _start(self, resume: bool):
+        from ..run.engine import Run
+
+        if self.train_panel.running:
+            self.train_panel.refuse("a run is in progress: wait for it or click Stop before starting another")
+            return None
+        if self.background.busy("follow"):
+            self._follow_generation += 1  # stop following a re-attached run
+        self.data_panel.save_in_memory_data()
+        problems, config, error = self._collect()
+        if resume:
+            problems = [p for p in problems if "already holds a run" not in p]
+            if config is not None and not self._can_resume(config):
+                problems.append(f"no checkpoint to resume in '{self.workdir / config.project_name}'")
+        if problems or config is None:
+            self.train_panel.refuse("cannot train yet: " + (problems[0] if problems else error or "the form has errors"))
+            return None
+        run = Run(config, data=self.data_panel.in_memory_data(), workdir=self.workdir,
+                  overwrite=bool(self.train_panel.overwrite.value) and not resume, resume=True if resume else None)
+        self.run = run
+        self._attached, self._attached_loaded = None, None
+        self.results_panel.enable_generation(False, task=config.task)
+        self.train_panel.start(run, "resuming" if resume else "training")
+        self._refresh()
+        return run
+
+    def _run_ended(self, run, event) -> None:
+        """Called in the training thread when the run ends: only sets widget values."""
+        status = dict(run.rundir.read_status() or {"state": run.state})
+        status.setdefault("state", run.state)
+        status["path"] = str(run.run_dir)
+        if run.error:
+            status["error"] = run.error
+        self.results_panel.show_metrics(run.metrics, status)
+        task = run.config.task
+        supported = TASKS[task].family == "llm" or task in PREDICT_TASKS
+        self.results_panel.enable_generation(supported and run.model is not None and run.tokenizer is not None,
+                                             "" if supported else "try the model here covers text and LLM tasks; "
+                                             "use app.model", task)
+        self.history_panel.refresh()
+        self.params_panel.update_device()  # torch is imported now: the exact rule
+        self._refresh()
+
+    # ------------------------------------------------------------------ loading and attaching
+
+    def _load_config(self, source) -> RunConfig:
+        config = load_config(source)
+        self._fill_form(config)
+        theme.set_message(self.header_message, None)
+        return config
+
+    def _fill_form(self, config: RunConfig) -> None:
+        with self._lock:
+            self._building = True
+            try:
+                if self.task_panel.task != config.task:
+                    self.task_panel.set_task(config.task)
+                self.model_panel.set_model(config.base_model)
+                self.params_panel.set_config(config)
+                self.data_panel.set_config(config.data)
+            finally:
+                self._building = False
+        self._refresh()
+
+    def _free_name(self, name: str) -> str:
+        """``name``, or ``name-2``, ``name-3`` ... : the first without a run directory."""
+        import re
+
+        base = re.sub(r"-\d+$", "", name) or name
+        candidate, n = name, 1
+        while RunDirectory(self.workdir / candidate).has_run():
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def _demo_ready(self, paths: dict) -> None:
+        from ..tiny import demo_config
+
+        self.load_config(demo_config(paths, "sft-chat", project_name=self._free_name("demo-sft-chat")))
+
+    def _attach(self, path: str | Path) -> dict:
+        if self.train_panel.running:
+            raise TunewidgetsError("a run is in progress in this app: wait for it or stop it before re-attaching")
+        folder = Path(str(path)).expanduser()
+        if not folder.is_absolute() and not folder.exists():
+            folder = self.workdir / folder
+        rundir, status, records = reattach.open_run(folder)
+        if rundir.config_path.exists():
+            try:
+                self._fill_form(load_config(rundir.config_path))
+            except TunewidgetsError as exc:
+                theme.set_message(self.header_message, f"re-attached, but its config could not be loaded: {exc}")
+        self.run, self._attached, self._attached_loaded = None, rundir, None
+        self.train_panel.show_metrics(records, status.get("state", "unknown"), status.get("step"),
+                                      status.get("max_steps"))
+        self.results_panel.show_metrics(records, {**status, "path": str(folder)})
+        task = self.task_panel.task
+        saved = status.get("state") in ("finished", "stopped") and (folder / "config.json").exists()
+        can = saved and TASKS[task].family == "llm"
+        self.results_panel.enable_generation(can, "" if can else "no saved LLM in this run directory", task)
+        if reattach.writer_gone(status):
+            self.train_panel.set_status(status["state"], "but its process is gone: Resume continues it")
+        elif status.get("state") in reattach.ACTIVE_STATES:
+            self._follow(rundir)
+        self._refresh()
+        return status
+
+    def _follow(self, rundir: RunDirectory) -> None:
+        """Tail a run another process is writing (a background thread that only sets widget values)."""
+        self._follow_generation += 1
+        generation = self._follow_generation
+        panel = self.train_panel
+
+        def on_records(new: list[dict]) -> None:
+            panel.plot.extend(new)
+            panel.plot.maybe_draw()
+            step = new[-1].get("step")
+            if step is not None:
+                panel.progress.value = min(int(step), panel.progress.max)
+
+        def on_end(status: dict, records: list[dict]) -> None:
+            panel.plot.draw()
+            panel.set_status(status.get("state", "unknown"), "re-attached")
+            self.results_panel.show_metrics(records, {**status, "path": str(rundir.path)})
+            self._refresh()
+
+        self.background.start("follow", lambda: reattach.follow(
+            rundir, on_records=on_records, on_end=on_end, keep_going=lambda: generation == self._follow_generation,
+            interval=lambda: self.follow_interval))
+
+    def _load_attached(self):
+        if self._attached is None:
+            return None
+        if self._attached_loaded is None:
+            self._attached_loaded = reattach.load_saved_model(self._attached.path)
+        return self._attached_loaded
+
+    # ------------------------------------------------------------------ helpers
+
+    def _before_save(self) -> RunConfig | None:
+        self.data_panel.save_in_memory_data()
+        self._refresh()
+        return self._config
+
+    def _rows(self, n: int) -> tuple[list[dict], int | None]:
+        from ..data.preview import preview
+
+        source = self.data_panel.in_memory_data()
+        data = self.data_panel.data_config()
+        if source is None:
+            source = data["path"]
+        if source is None:
+            return [], None
+        result = preview(source, split=data["train_split"], n=n)
+        return result.frame.to_dict("records"), result.num_rows
+
+    def _user_namespace(self) -> dict | None:
+        if self._namespace is not None:
+            return self._namespace
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+        except Exception:  # noqa: BLE001
+            return None
+        return getattr(shell, "user_ns", None) if shell is not None else None
+
+    def _log_unexpected(self, text: str) -> None:
+        panel = getattr(self, "train_panel", None)
+        if panel is not None:
+            panel.log_line(text, "stderr")
+
+    def _guard_header(self, fn):
+        return theme.guarded(lambda text: theme.set_message(self.header_message, text, "error"),
+                             self._log_unexpected)(fn)
+
+    def _guard_train(self, fn):
+        return theme.guarded(self.train_panel.refuse, self._log_unexpected)(fn)
+
+
+_COLAB_DONE = False
+
+
+def _colab_widgets() -> None:
+    """Colab's built-in widget manager has not always rendered ipywidgets 8: enable its custom one once."""
+    global _COLAB_DONE
+    if _COLAB_DONE or "google.colab" not in sys.modules:
+        return
+    _COLAB_DONE = True
+    try:
+        from google.colab import output  # type: ignore[import-not-found]
+
+        output.enable_custom_widget_manager()
+    except Exception:  # noqa: BLE001 - not fatal: the widgets may still render
+        pass

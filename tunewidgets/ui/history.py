@@ -1,0 +1,210 @@
+"""Run history of the workdir: a table, curves overlaid, a config diff, and re-attaching to a run.
+
+Everything is read from run directories (status.json, metrics.jsonl,
+config.yml), so runs started by the CLI, another notebook or an earlier
+session show up the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import ipywidgets as widgets
+
+from ..run.rundir import RunDirectory
+from . import theme
+
+
+@dataclass
+class RunSummary:
+    """What the history table shows about one run directory."""
+
+    path: Path
+    name: str
+    state: str
+    task: str = ""
+    step: int | None = None
+    max_steps: int | None = None
+    loss: float | None = None
+    eval_loss: float | None = None
+    updated: float | None = None
+    config: dict = field(default_factory=dict)
+
+
+def find_run_dirs(workdir: str | Path, depth: int = 3) -> list[Path]:
+    """Folders under ``workdir`` holding a status.json or config.yml (project names may contain '/')."""
+    root = Path(workdir)
+    if not root.is_dir():
+        return []
+    found = []
+    frontier = [root]
+    for _ in range(depth):
+        nxt = []
+        for folder in frontier:
+            try:
+                children = [c for c in folder.iterdir() if c.is_dir() and not c.name.startswith((".", "checkpoint-"))]
+            except OSError:
+                continue
+            for child in children:
+                if (child / "status.json").is_file() or ((child / "config.yml").is_file()
+                                                          and (child / "metrics.jsonl").is_file()):
+                    found.append(child)
+                elif child.name not in ("uploads", "data", "demo"):
+                    nxt.append(child)
+        frontier = nxt
+    return found
+
+
+def summarize(path: Path, workdir: Path | None = None) -> RunSummary:
+    import yaml
+
+    rundir = RunDirectory(path)
+    status = rundir.read_status() or {}
+    metrics = rundir.read_metrics()
+    config: dict = {}
+    try:
+        config = yaml.safe_load(rundir.config_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        pass
+    losses = [m["loss"] for m in metrics if isinstance(m.get("loss"), (int, float))]
+    evals = [m["eval_loss"] for m in metrics if isinstance(m.get("eval_loss"), (int, float))]
+    steps = [m["step"] for m in metrics if isinstance(m.get("step"), int)]
+    try:
+        name = str(path.relative_to(workdir)) if workdir else path.name
+    except ValueError:
+        name = str(path)
+    return RunSummary(
+        path=path, name=name, state=status.get("state", "unknown"), task=str(config.get("task", status.get("task", ""))),
+        step=status.get("step", steps[-1] if steps else None), max_steps=status.get("max_steps"),
+        loss=losses[-1] if losses else None, eval_loss=evals[-1] if evals else None,
+        updated=status.get("updated") or (path.stat().st_mtime if path.exists() else None), config=config,
+    )
+
+
+def list_runs(workdir: str | Path) -> list[RunSummary]:
+    """Every run under ``workdir``, newest first."""
+    runs = [summarize(p, Path(workdir)) for p in find_run_dirs(workdir)]
+    return sorted(runs, key=lambda r: r.updated or 0, reverse=True)
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: data}
+
+
+def config_diff(a: dict, b: dict) -> list[tuple[str, Any, Any]]:
+    """(dotted key, value in a, value in b) for every key whose values differ."""
+    fa, fb = flatten(a), flatten(b)
+    missing = object()
+    rows = []
+    for key in sorted(set(fa) | set(fb)):
+        va, vb = fa.get(key, missing), fb.get(key, missing)
+        if va != vb:
+            rows.append((key, None if va is missing else va, None if vb is missing else vb))
+    return rows
+
+
+def runs_table_html(runs: list[RunSummary]) -> str:
+    if not runs:
+        return theme.help_html("No runs in this workdir yet.")
+    colours = {"finished": theme.GREEN, "failed": theme.RED, "stopped": theme.AMBER}
+    rows = []
+    for run in runs:
+        steps = f"{run.step}" + (f"/{run.max_steps}" if run.max_steps else "") if run.step is not None else ""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.updated)) if run.updated else ""
+        colour = colours.get(run.state, theme.GREY)
+        rows.append(
+            f"<tr><td>{theme.esc(run.name)}</td><td>{theme.esc(run.task)}</td>"
+            f'<td style="color:{colour}">{theme.esc(run.state)}</td><td>{steps}</td>'
+            f"<td>{_num(run.loss)}</td><td>{_num(run.eval_loss)}</td><td>{when}</td></tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("run", "task", "state", "steps", "loss", "eval loss", "updated"))
+    return (f'<div style="max-height:220px;overflow:auto"><table class="tw-table" style="{theme.TABLE_STYLE}">'
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def diff_html(name_a: str, name_b: str, rows: list[tuple[str, Any, Any]]) -> str:
+    if not rows:
+        return theme.help_html(f"{name_a} and {name_b} have the same config.")
+    body = "".join(f"<tr><td><code>{theme.esc(k)}</code></td><td>{theme.esc(a)}</td><td>{theme.esc(b)}</td></tr>"
+                   for k, a, b in rows)
+    return (f'<table class="tw-table tw-diff" style="{theme.TABLE_STYLE}"><thead><tr><th>key</th>'
+            f"<th>{theme.esc(name_a)}</th><th>{theme.esc(name_b)}</th></tr></thead><tbody>{body}</tbody></table>")
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+class HistoryPanel:
+    """The workdir's runs; select some to overlay their curves and diff their configs; re-attach to one."""
+
+    def __init__(self, workdir: Path, on_attach: Callable[[str], None], report_unexpected: Callable[[str], None]):
+        self.workdir = workdir
+        self.on_attach = on_attach
+        self.runs: list[RunSummary] = []
+        guard = theme.guarded(self._report, report_unexpected)
+        self.refresh_button = widgets.Button(description="Refresh", layout=widgets.Layout(width="90px"))
+        self.refresh_button.add_class("tw-history-refresh")
+        self.table = widgets.HTML()
+        self.table.add_class("tw-history-table")
+        self.select = widgets.SelectMultiple(options=[], rows=5, description="Compare", style=theme.label_style(),
+                                             layout=theme.field_layout(theme.WIDE_WIDTH))
+        self.select.add_class("tw-history-select")
+        self.plot = widgets.Image(format="png", layout=widgets.Layout(display="none", width="720px", max_width="100%",
+                                                                      height="auto"))
+        self.plot.add_class("tw-history-plot")
+        self.diff = widgets.HTML()
+        self.diff.add_class("tw-history-diff")
+        self.attach_path = widgets.Text(description="Run directory", style=theme.label_style(),
+                                        placeholder="a run directory (status.json, metrics.jsonl)",
+                                        layout=theme.field_layout(theme.WIDE_WIDTH))
+        self.attach_path.add_class("tw-attach-path")
+        self.attach_button = widgets.Button(description="Re-attach", layout=widgets.Layout(width="100px"),
+                                            tooltip="Show this run's curves and status and load its config")
+        self.attach_button.add_class("tw-attach")
+        self.message = theme.message_widget("tw-history-message")
+        self.refresh_button.on_click(guard(lambda _b: self.refresh()))
+        self.select.observe(guard(lambda change: self.compare()), names="value")
+        self.attach_button.on_click(guard(lambda _b: self.on_attach(self.attach_path.value.strip())))
+        self.widget = widgets.VBox([
+            theme.row(self.refresh_button, widgets.HTML(theme.help_html(f"runs under {workdir}"))), self.table,
+            self.select, self.plot, self.diff, theme.row(self.attach_path, self.attach_button), self.message])
+        self.widget.add_class(theme.HISTORY)
+
+    def refresh(self) -> None:
+        self.runs = list_runs(self.workdir)
+        self.table.value = runs_table_html(self.runs)
+        keep = [v for v in self.select.value if any(str(r.path) == v for r in self.runs)]
+        self.select.options = [(f"{r.name}  ({r.state})", str(r.path)) for r in self.runs]
+        self.select.value = tuple(keep)
+        if keep:
+            self.compare()
+
+    def compare(self) -> None:
+        chosen = [r for r in self.runs if str(r.path) in self.select.value]
+        if chosen:
+            self.attach_path.value = str(chosen[0].path)
+        if not chosen:
+            self.plot.layout.display = "none"
+            self.diff.value = ""
+            return
+        from .plot import overlay_png
+
+        curves = {r.name: RunDirectory(r.path).read_metrics() for r in chosen}
+        self.plot.value = overlay_png(curves)
+        self.plot.layout.display = None
+        if len(chosen) >= 2:
+            a, b = chosen[0], chosen[1]
+            self.diff.value = diff_html(a.name, b.name, config_diff(a.config, b.config))
+        else:
+            self.diff.value = theme.help_html("Select two runs to see how their configs differ.")
+
+    def _report(self, text: str) -> None:
+        theme.set_message(self.message, text, "error")

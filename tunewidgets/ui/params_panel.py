@@ -1,0 +1,153 @@
+"""5 Hyperparameters: forms generated from the schema, and the device the run will use.
+
+Three generated forms: the run's name and tracker (RunConfig's own fields),
+the task's params model (basic shown, advanced in an Accordion) and the Hub
+settings. Switching to a task with another params model rebuilds the form and
+carries over the values the user changed that the new model also has.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+import ipywidgets as widgets
+
+from ..config.registry import params_model
+from ..config.run_config import HubConfig, RunConfig
+from . import theme
+from .form import SchemaForm
+
+RUN_FIELDS = ["project_name", "log"]
+
+
+class ParamsPanel:
+    """Run name, generated hyperparameters, Hub settings and the resolved device line."""
+
+    def __init__(self, task: str, on_change: Callable[[], None]):
+        self.on_change = on_change
+        self.task = task
+        self.run_form = SchemaForm(
+            RunConfig, include=RUN_FIELDS, base=RunConfig(task=task, base_model="model"),
+            on_change=lambda name: self.on_change(), advanced_title="Tracking",
+        )
+        self.params_form = self._params_form(params_model(task), {})
+        self.hub_form = SchemaForm(HubConfig, on_change=lambda name: self.on_change(), css_class="tw-hub")
+        self.hub_box = widgets.Accordion(children=[self.hub_form.widget], titles=("Hugging Face Hub",))
+        self.hub_box.selected_index = None
+        self.device = widgets.HTML(theme.help_html("Device: detecting ..."))
+        self.device.add_class("tw-device")
+        self.params_holder = widgets.VBox([self.params_form.widget])
+        self.widget = theme.section(
+            5, "Hyperparameters",
+            [self.device, self.run_form.widget, self.params_holder, self.hub_box], theme.PARAMS,
+            "Generated from the task's schema; hover a name for its help. Checked as you type.")
+        self._device_info = None
+
+    # ------------------------------------------------------------------ forms
+
+    def _params_form(self, model, values: dict) -> SchemaForm:
+        return SchemaForm(model, values=values, on_change=self._params_changed, css_class="tw-params-form")
+
+    def _params_changed(self, name: str) -> None:
+        if name == "mixed_precision":
+            self.update_device()
+        self.on_change()
+
+    def set_task(self, task: str) -> None:
+        """Rebuild the params form when the task uses another params model, keeping changed values."""
+        self.task = task
+        model = params_model(task)
+        if model is self.params_form.model:
+            return
+        old = self.params_form
+        defaults = old.model()
+        carried = {k: v for k, v in old.values().items()
+                   if k in model.model_fields and v != getattr(defaults, k, object())}
+        self.params_form = self._params_form(model, carried)
+        self.params_holder.children = [self.params_form.widget]
+        self.update_device()
+
+    def set_config(self, config: RunConfig) -> None:
+        """Fill every form from a loaded config."""
+        self.set_task(config.task)
+        self.run_form.set_values({"project_name": config.project_name, "log": config.log})
+        self.params_form.set_values(config.params.model_dump())
+        hub = config.hub.model_dump()
+        self.hub_form.set_values(hub)
+        self.update_device()
+
+    def set_field(self, name: str, value) -> None:
+        """Set one hyperparameter the way a user would (validated, reported)."""
+        self.params_form.set_value(name, value)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {**self.run_form.errors, **self.params_form.errors, **self.hub_form.errors}
+
+    def config_parts(self) -> dict:
+        run = self.run_form.values()
+        hub = {k: v for k, v in self.hub_form.values().items() if not (k == "token" and v is None)}
+        return {**run, "params": self.params_form.values(), "hub": hub}
+
+    @property
+    def project_name(self) -> str:
+        return self.run_form.instance.project_name
+
+    # ------------------------------------------------------------------ device
+
+    def update_device(self) -> None:
+        """Show the device and precision the run will use.
+
+        With torch already imported (a check or a run did it) this is the run's
+        own rule, ``resolve_device``; before that, the same rule on what the
+        machine shows without importing torch (an NVIDIA driver, Apple silicon),
+        so building the app stays light.
+        """
+        wanted = getattr(self.params_form.instance, "mixed_precision", None)
+        try:
+            from ..run.device import DeviceInfo, default_threads, resolve_device
+
+            if "torch" in sys.modules:
+                info, exact = resolve_device(wanted), True
+            else:
+                info, exact = _guess_device(wanted, DeviceInfo, default_threads), False
+        except Exception as exc:  # noqa: BLE001 - informative only
+            self.device.value = theme.help_html(f"Device: could not be detected ({type(exc).__name__}: {exc})")
+            return
+        self._device_info = info
+        text = f"Device: <b>{theme.esc(info.device)}</b> · precision <b>{theme.esc(info.precision)}</b>"
+        if info.threads:
+            text += f" · {info.threads} CPU threads"
+        if not exact:
+            text += f' <span style="color:{theme.GREY}">(confirmed when training starts)</span>'
+        warning = "".join(theme.message_html(w, "warning") for w in info.warnings)
+        self.device.value = f'<span style="font-size:13px">{text}</span>{warning}'
+
+    @property
+    def device_info(self):
+        return self._device_info
+
+
+def _guess_device(wanted, DeviceInfo, default_threads):
+    """resolve_device's rule without importing torch: cuda when an NVIDIA driver shows a GPU, mps on Apple silicon."""
+    import os
+    import platform
+    import shutil
+
+    gpus = "/proc/driver/nvidia/gpus"
+    if (os.path.isdir(gpus) and os.listdir(gpus)) or shutil.which("nvidia-smi"):
+        device = "cuda"
+    elif sys.platform == "darwin" and platform.machine() == "arm64":
+        device = "mps"
+    else:
+        device = "cpu"
+    info = DeviceInfo(device=device)
+    wanted = (wanted or "").lower() or None
+    if device == "cuda":
+        info.fp16, info.bf16 = wanted == "fp16", wanted == "bf16"
+    elif wanted:
+        info.warnings.append(f"mixed_precision {wanted} needs a GPU: training in fp32 on {device}")
+    if device == "cpu":
+        info.threads = default_threads()
+    return info

@@ -1,0 +1,186 @@
+"""7 Results: final metrics, try the model, export, load a YAML, run history and re-attach."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import ipywidgets as widgets
+
+from . import theme
+
+
+def metrics_html(records: list[dict], status: dict) -> str:
+    """Final metrics of a run as a small table."""
+    losses = [r for r in records if isinstance(r.get("loss"), (int, float))]
+    evals = [r for r in records if isinstance(r.get("eval_loss"), (int, float))]
+    rows = [("state", status.get("state", "?"))]
+    if status.get("step") is not None:
+        rows.append(("steps", f"{status['step']}" + (f" / {status['max_steps']}" if status.get("max_steps") else "")))
+    if status.get("duration"):
+        rows.append(("duration", f"{status['duration']:.1f} s"))
+    if losses:
+        rows.append(("final train loss", f"{losses[-1]['loss']:.4f} (step {losses[-1]['step']})"))
+        rows.append(("first train loss", f"{losses[0]['loss']:.4f} (step {losses[0]['step']})"))
+    if evals:
+        best = min(evals, key=lambda r: r["eval_loss"])
+        rows.append(("final eval loss", f"{evals[-1]['eval_loss']:.4f} (step {evals[-1]['step']})"))
+        rows.append(("best eval loss", f"{best['eval_loss']:.4f} (step {best['step']})"))
+    last = records[-1] if records else {}
+    for key, value in last.items():
+        if key.startswith("eval_") and key not in ("eval_loss", "eval_runtime", "eval_samples_per_second",
+                                                    "eval_steps_per_second") and isinstance(value, (int, float)):
+            rows.append((key, f"{value:.4g}"))
+    if status.get("path"):
+        rows.append(("saved in", status["path"]))
+    if status.get("error"):
+        rows.append(("error", status["error"]))
+    body = "".join(f"<tr><th>{theme.esc(k)}</th><td>{theme.esc(v)}</td></tr>" for k, v in rows)
+    return f'<table class="tw-table tw-metrics-table" style="{theme.TABLE_STYLE}">{body}</table>'
+
+
+def generate_text(model, tokenizer, prompt: str, max_new_tokens: int = 64, chat: bool = True) -> str:
+    """Greedy generation from the trained model (a chat turn when the tokenizer has a template)."""
+    import torch
+
+    if chat and getattr(tokenizer, "chat_template", None):
+        text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                             add_generation_prompt=True)
+        inputs = tokenizer(text, return_tensors="pt", add_special_tokens=False)
+    else:
+        inputs = tokenizer(prompt, return_tensors="pt")
+    device = next(model.parameters()).device
+    inputs = {k: v.to(device) for k, v in inputs.items()}
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            output = model.generate(**inputs, max_new_tokens=int(max_new_tokens), do_sample=False,
+                                    pad_token_id=tokenizer.pad_token_id)
+    finally:
+        if was_training:
+            model.train()
+    return tokenizer.decode(output[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+PREDICT_TASKS = ("text_classification", "text_regression", "token_classification", "seq2seq")
+
+
+def predict_text(model, tokenizer, task: str, text: str, max_new_tokens: int = 64) -> str:
+    """What the trained text model says about ``text``: labels with scores, a value, tags or an output text."""
+    import torch
+
+    model.eval()
+    device = next(model.parameters()).device
+    if task == "seq2seq":
+        inputs = {k: v.to(device) for k, v in tokenizer(text, return_tensors="pt", truncation=True).items()}
+        with torch.no_grad():
+            output = model.generate(**inputs, max_new_tokens=int(max_new_tokens), do_sample=False)
+        return tokenizer.decode(output[0], skip_special_tokens=True)
+    if task == "token_classification":
+        words = text.split()
+        inputs = tokenizer(words, is_split_into_words=True, return_tensors="pt", truncation=True)
+        word_ids = inputs.word_ids()
+        with torch.no_grad():
+            logits = model(**{k: v.to(device) for k, v in inputs.items()}).logits[0]
+        labels = logits.argmax(-1).tolist()
+        tags, seen = [], set()
+        for position, word in enumerate(word_ids):
+            if word is not None and word not in seen:
+                seen.add(word)
+                tags.append(f"{words[word]}/{model.config.id2label.get(labels[position], labels[position])}")
+        return " ".join(tags)
+    inputs = {k: v.to(device) for k, v in tokenizer(text, return_tensors="pt", truncation=True).items()}
+    with torch.no_grad():
+        logits = model(**inputs).logits[0]
+    if task == "text_regression":
+        return f"{float(logits[0]):.4g}"
+    probs = torch.softmax(logits, -1).tolist()
+    ranked = sorted(enumerate(probs), key=lambda item: -item[1])[:5]
+    return "\n".join(f"{model.config.id2label.get(i, i)}: {p:.3f}" for i, p in ranked)
+
+
+class ResultsPanel:
+    """Metrics, a prompt box for the trained model, and tabs for export, loading, history."""
+
+    def __init__(self, get_model: Callable[[], tuple], background: theme.Background,
+                 report_unexpected: Callable[[str], None], export_widget, load_widget, history_widget):
+        self.get_model = get_model
+        self.background = background
+        self.report_unexpected = report_unexpected
+        guard = theme.guarded(self._error, report_unexpected)
+        self.metrics = widgets.HTML(theme.help_html("Train a model (or re-attach to a run) to see its metrics here."))
+        self.metrics.add_class("tw-metrics")
+        self.prompt = widgets.Textarea(placeholder="Ask the trained model something, e.g. What is 2 plus 3?",
+                                       layout=widgets.Layout(width=theme.WIDE_WIDTH, height="60px"))
+        self.prompt.add_class("tw-prompt")
+        self.max_new_tokens = widgets.BoundedIntText(value=48, min=1, max=4096, description="Max new tokens",
+                                                     style={"description_width": "110px"},
+                                                     layout=widgets.Layout(width="200px"))
+        self.chat = widgets.Checkbox(value=True, description="Use the chat template", indent=False,
+                                     layout=widgets.Layout(width="200px"))
+        self.generate_button = widgets.Button(description="Generate", disabled=True, layout=widgets.Layout(width="100px"))
+        self.generate_button.add_class("tw-generate")
+        self.output = widgets.HTML()
+        self.output.add_class("tw-generation")
+        self.message = theme.message_widget("tw-results-message")
+        self.task = "llm-sft"
+        self.generate_button.on_click(guard(lambda _b: self.generate()))
+        try_box = widgets.VBox([
+            widgets.HTML('<b style="font-size:13px">Try the model</b>'), self.prompt,
+            theme.row(self.max_new_tokens, self.chat, self.generate_button), self.output, self.message])
+        try_box.add_class("tw-try")
+        self.tabs = widgets.Tab(children=[export_widget, load_widget, history_widget],
+                                titles=("Export", "Load a config", "History"))
+        self.tabs.add_class("tw-results-tabs")
+        self.widget = theme.section(7, "Results", [self.metrics, try_box, self.tabs], theme.RESULTS,
+                                    "The trained model is app.model (and app.tokenizer); export the run to rerun it.")
+
+    def show_metrics(self, records: list[dict], status: dict) -> None:
+        self.metrics.value = metrics_html(records, status)
+
+    def enable_generation(self, enabled: bool, note: str = "", task: str = "llm-sft") -> None:
+        """Offer the prompt box for this task: Generate for LLMs, Predict for text models."""
+        llm = task.startswith("llm")
+        self.generate_button.description = "Generate" if llm or task == "seq2seq" else "Predict"
+        self.chat.layout.display = None if llm else "none"
+        self.max_new_tokens.layout.display = None if llm or task == "seq2seq" else "none"
+        self.prompt.placeholder = ("Ask the trained model something, e.g. What is 2 plus 3?" if llm
+                                   else "Text for the trained model")
+        self.task = task
+        self.generate_button.disabled = not enabled
+        self.generate_button.tooltip = note
+
+    def generate(self) -> None:
+        prompt = self.prompt.value.strip()
+        if not prompt:
+            self._error("type a prompt first")
+            return
+        theme.set_message(self.message, None)
+        self.output.value = theme.help_html("generating ...")
+        self.generate_button.disabled = True
+        self.background.start("generate", lambda: self._generate(prompt))
+
+    def _generate(self, prompt: str) -> None:
+        try:
+            model, tokenizer = self.get_model()
+            if model is None or tokenizer is None:
+                self._error("no trained model in memory: train one or re-attach to a finished run")
+                return
+            if self.task.startswith("llm"):
+                text = generate_text(model, tokenizer, prompt, self.max_new_tokens.value, self.chat.value)
+            else:
+                text = predict_text(model, tokenizer, self.task, prompt, self.max_new_tokens.value)
+            self.output.value = (f'<div class="tw-generated" style="white-space:pre-wrap;font-family:monospace;'
+                                 f'font-size:12px;border-left:3px solid {theme.GREEN};padding:4px 8px">'
+                                 f"{theme.esc(text) or '(empty)'}</div>")
+        except Exception as exc:  # noqa: BLE001 - shown, never raised
+            import traceback
+
+            self._error(f"generation failed: {type(exc).__name__}: {exc}")
+            self.report_unexpected(traceback.format_exc())
+        finally:
+            self.generate_button.disabled = False
+
+    def _error(self, text: str) -> None:
+        self.output.value = ""
+        theme.set_message(self.message, text, "error")
