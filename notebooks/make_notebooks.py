@@ -31,7 +31,9 @@ WIDGET = '''app = TrainerApp(config=config, workdir="runs")
 app  # the form: task, model, data preview and mapping, checks, hyperparameters, Train'''
 
 TRAIN = '''app.train()        # what the Train button does: trains in a background thread
-print(app.wait(), "-", app.metrics[-1])'''
+state = app.wait()
+# a rerun of this notebook finds the earlier run directory: tick Overwrite in the form, or Resume
+print(state, "-", app.metrics[-1] if app.metrics else app.problems)'''
 
 EXPORT = '''print(app.export_yaml("{name}.yml"))'''
 
@@ -76,6 +78,29 @@ prompt = tokenizer.apply_chat_template([{"role": "user", "content": "What is the
                                        add_generation_prompt=True, tokenize=False)
 ids = tokenizer(prompt, return_tensors="pt")
 print(tokenizer.decode(model.generate(**ids, max_new_tokens=8, do_sample=False)[0][ids["input_ids"].shape[1]:]))'''],
+    )
+    quickstart(
+        "text_classification", "Text classification",
+        "A BERT-style encoder learns to tell positive from negative sentences; labels are plain strings "
+        "(no ClassLabel needed) and their names are kept in the saved model.",
+        '''from tunewidgets.tiny import build_tiny_model, make_task_demo
+
+encoder = build_tiny_model("bert", "demo/tiny-bert")
+data = make_task_demo("text-classification", "demo/data/text-classification", n=300)
+config = {
+    "task": "text_classification",
+    "base_model": encoder,
+    "project_name": "text-classification",
+    "data": {"path": data, "train_split": "train", "valid_split": "valid",
+             "column_mapping": {"text_column": "text", "target_column": "label"}},
+    "params": {"epochs": 4, "batch_size": 16, "lr": 1e-3, "max_seq_length": 32, "logging_steps": 5},
+}
+config''',
+        "text-classification",
+        extra=['''from transformers import pipeline
+
+classify = pipeline("text-classification", model="runs/text-classification")
+print(classify(["what a wonderful, delightful day", "a terrible, awful mess"]))'''],
     )
     for task, title, intro in (
         ("dpo", "DPO", "Direct preference optimisation on prompt / chosen / rejected pairs (TRL's DPOTrainer)."),
