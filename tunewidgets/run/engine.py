@@ -341,10 +341,26 @@ class Run:
 
         if self.rundir.writer:
             write_model_card(self.rundir.path, self.config, self._metrics)
+            if self.config.hub.push_to_hub:
+                summary.update(self._push())
         self.state = "finished"
         self._write_status("finished", **summary)
         self.rundir.log(f"finished at step {state_obj.global_step}; model saved in {self.rundir.path}")
         self.bus.emit("finished", **summary, path=str(self.rundir.path))
+
+    def _push(self) -> dict:
+        """Push to the Hub; a failure is a warning (the model is saved locally), not a failed run."""
+        from .hub import push_run
+
+        try:
+            url = push_run(self.config, self.rundir.path)
+        except RuntimeError as exc:
+            self.rundir.log(f"warning: {exc}")
+            self.bus.emit("message", text=str(exc), level="warning")
+            return {"push_error": str(exc)}
+        self.rundir.log(f"pushed to {url}")
+        self.bus.emit("message", text=f"pushed to {url}")
+        return {"pushed_to": url}
 
     def _ensure_checkpoint(self, job) -> None:
         """A stop always leaves a checkpoint of the last step."""
