@@ -132,3 +132,28 @@ def test_deepspeed_zero2_run_on_cpu_finishes(demo, tmp_path, monkeypatch):
     assert status["state"] == "finished" and status["step"] == 4
     assert (tmp_path / "run" / "deepspeed.json").exists()
     assert all(json.loads(line)["loss"] > 0 for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines())
+
+
+@pytest.mark.slow
+def test_two_process_ddp_text_classification_finishes(tmp_path, capsys):
+    from tunewidgets.tiny import build_tiny_model, make_task_demo
+
+    model = build_tiny_model("bert", tmp_path / "bert")
+    data = make_task_demo("text-classification", tmp_path / "data", n=120)
+    config = {"task": "text_classification", "base_model": model, "project_name": "run",
+              "data": {"path": data, "train_split": "train", "valid_split": "valid",
+                       "column_mapping": {"text_column": "text", "target_column": "label"}},
+              "params": {"max_steps": 6, "batch_size": 8, "lr": 1e-3, "max_seq_length": 32, "logging_steps": 2,
+                         "save_strategy": "no", "eval_strategy": "steps", "eval_steps": 3}}
+    (tmp_path / "cfg.yml").write_text(yaml.safe_dump(config))
+    assert main(["train", str(tmp_path / "cfg.yml"), "--workdir", str(tmp_path), "--quiet",
+                 "--num-processes", "2"]) == 0, capsys.readouterr().err[-2000:]
+    rundir = RunDirectory(tmp_path / "run")
+    assert rundir.status()["state"] == "finished"
+    records = rundir.read_metrics()
+    steps = [r["step"] for r in records if "loss" in r]
+    assert steps == sorted(set(steps))  # each step logged once, not once per rank
+    assert any("eval_accuracy" in r for r in records)
+    from transformers import pipeline
+
+    assert pipeline("text-classification", model=str(tmp_path / "run"))("a wonderful day")[0]["label"]
