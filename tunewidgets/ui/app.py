@@ -22,8 +22,10 @@ from ..config.run_config import RunConfig
 from ..config.tasks import TASKS, canonical_task
 from ..errors import ConfigError, TunewidgetsError
 from ..run.rundir import RunDirectory
+from ..workspace import workspace as served_workspace
 from . import reattach, theme
 from .checks_panel import ChecksPanel
+from .confine import Confinement
 from .data_panel import DataPanel
 from .export_panel import ExportPanel, LoadPanel
 from .history import HistoryPanel
@@ -41,14 +43,27 @@ class TrainerApp:
     too); ``TrainerApp(data=df)`` trains on a DataFrame or Dataset in the
     kernel; ``workdir`` is where run directories, uploads and the demo go
     (default: the current folder). ``namespace`` is where the kernel-variable
-    list looks (default: IPython's user namespace).
+    list looks (default: IPython's user namespace). ``workspace`` confines
+    every path the app reads or writes to one folder (default: the
+    TUNEWIDGETS_WORKSPACE variable that ``tunewidgets app`` sets; none in a
+    plain notebook): a path leading out is refused with a message.
     """
 
     follow_interval = 1.0  # seconds between reads of a re-attached run another process writes
 
     def __init__(self, config: str | Path | dict | RunConfig | None = None, *, data: Any = None,
-                 workdir: str | Path | None = None, namespace: dict | None = None, task: str = "llm-sft"):
-        self.workdir = Path(workdir if workdir is not None else Path.cwd()).expanduser().absolute()
+                 workdir: str | Path | None = None, namespace: dict | None = None, task: str = "llm-sft",
+                 workspace: str | Path | None = None):
+        self.confine = Confinement(workspace if workspace is not None else served_workspace())
+        self.workspace = self.confine.root
+        default = self.workspace if self.workspace is not None else Path.cwd()
+        self.workdir = Path(workdir if workdir is not None else default).expanduser().absolute()
+        workdir_refused = None
+        if self.confine.active:
+            try:
+                self.workdir = self.confine.path(self.workdir)
+            except TunewidgetsError as exc:
+                workdir_refused, self.workdir = f"workdir: {exc}; using the workspace itself", self.workspace
         self.background = theme.Background()
         self.run = None
         self._namespace = namespace
@@ -65,22 +80,28 @@ class TrainerApp:
         task = canonical_task(task) or "llm-sft"
 
         self.task_panel = TaskPanel(self._task_changed, task=task)
-        self.model_panel = ModelPanel(self.workdir, self._changed, self._demo_ready, self.background, report)
-        self.data_panel = DataPanel(self.workdir, self._changed, self.background, report, self._user_namespace)
+        confine = self.confine
+        self.model_panel = ModelPanel(self.workdir, self._changed, self._demo_ready, self.background, report, confine)
+        self.data_panel = DataPanel(self.workdir, self._changed, self.background, report, self._user_namespace,
+                                    confine)
         self.checks_panel = ChecksPanel(lambda: self.config, self._rows, self.background, report)
         self.params_panel = ParamsPanel(task, self._changed)
         self.train_panel = TrainPanel(self._train_clicked, self.stop, self._resume_clicked, self._run_ended, report)
-        self.export_panel = ExportPanel(self.workdir, self._before_save, report)
-        self.load_panel = LoadPanel(self._load_config, report)
-        self.history_panel = HistoryPanel(self.workdir, self.attach, report)
+        self.export_panel = ExportPanel(self.workdir, self._before_save, report, confine)
+        self.load_panel = LoadPanel(self._load_config, report, confine)
+        self.history_panel = HistoryPanel(self.workdir, self._attach, report, confine)
         self.results_panel = ResultsPanel(lambda: (self.model, self.tokenizer), self.background, report,
                                           self.export_panel.widget, self.load_panel.widget, self.history_panel.widget)
         self.train_panel.overwrite.observe(lambda change: self._refresh(), names="value")
         self.header_message = theme.message_widget("tw-app-message")
+        if self.workspace is None:
+            where = f"fine-tune in this notebook: runs go to {self.workdir}"
+        else:
+            where = f"workspace {self.workspace}: this page reads and writes only inside it" + (
+                "" if self.workdir == self.workspace else f"; runs go to {self.workdir}")
         header = widgets.HTML(
             '<div style="display:flex;align-items:baseline;gap:12px"><span style="font-size:18px;font-weight:600">'
-            'tunewidgets</span><span class="tw-help" style="color:#666;font-size:12px">fine-tune in this notebook: '
-            f'runs go to {theme.esc(self.workdir)}</span></div>')
+            f'tunewidgets</span><span class="tw-help" style="color:#666;font-size:12px">{theme.esc(where)}</span></div>')
         self.widget = widgets.VBox(
             [theme.style_widget(), header, self.header_message, self.task_panel.widget, self.model_panel.widget,
              self.data_panel.widget, self.checks_panel.widget, self.params_panel.widget, self.train_panel.widget,
@@ -92,6 +113,8 @@ class TrainerApp:
         self._building = False
         if unknown_task:
             theme.set_message(self.header_message, f"unknown task '{unknown_task}': choose one in the Task panel")
+        if workdir_refused:
+            theme.set_message(self.header_message, workdir_refused)
         if config is not None:
             self.load_config(config)
         if data is not None:
@@ -198,7 +221,7 @@ class TrainerApp:
 
         text = config_yaml(self.config)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            self.confine.path(path).write_text(text, encoding="utf-8")
         return text
 
     def python_script(self) -> str:
@@ -230,11 +253,12 @@ class TrainerApp:
         if errors:
             raise ConfigError(next(iter(errors.values())))
         parts = self.params_panel.config_parts()
-        return load_config({
+        config = load_config({
             "task": self.task_panel.task, "base_model": model, "project_name": parts["project_name"],
             "log": parts["log"], "data": self.data_panel.data_config(), "params": parts["params"],
             "hub": parts["hub"],
         })
+        return self.confine.config(config, self.workdir)  # local paths resolved; one leading out is refused
 
     def _collect(self) -> tuple[list[str], RunConfig | None, str | None]:
         problems: list[str] = []
@@ -249,6 +273,8 @@ class TrainerApp:
             problems.append(f"data: {self.data_panel.error}")
         elif not self.data_panel.has_data:
             problems.append("choose the data: a path, an upload, a Hub dataset or a notebook variable")
+        if self.data_panel.template_error:
+            problems.append(f"chat template: {self.data_panel.template_error}")
         if self.data_panel.mapping_error:
             problems.append(f"column mapping: {self.data_panel.mapping_error}")
         problems += [f"hyperparameters: {e}" for e in self.params_panel.errors.values()]
@@ -262,8 +288,11 @@ class TrainerApp:
         if config is not None:
             rundir = RunDirectory(self.workdir / config.project_name)
             if rundir.has_run() and not self.train_panel.overwrite.value and not self.train_panel.running:
-                problems.append(f"run directory '{rundir.path}' already holds a run: change project_name "
-                                f"('{self._free_name(config.project_name)}' is free), tick Overwrite, or Resume it")
+                state = (rundir.read_status() or {}).get("state")
+                how = (f"change project_name ('{self._free_name(config.project_name)}' is free), tick Overwrite"
+                       + (", or Resume it" if self._can_resume(config) else ""))
+                ended = f" ({state})" if state in ("finished", "stopped", "failed") else ""
+                problems.append(f"run directory '{config.project_name}' already holds a run{ended}: {how}")
         return problems, config, error
 
     def _refresh(self) -> None:
@@ -274,7 +303,8 @@ class TrainerApp:
             problems, config, error = self._collect()
             self.problems, self._config, self._config_error = problems, config, error
             running = self.train_panel.running
-            self.train_panel.set_blockers([] if running else problems)
+            again = bool(problems) and all("already holds a run" in p for p in problems)
+            self.train_panel.set_blockers([] if running else problems, "To train again:" if again else None)
             self.train_panel.train_button.disabled = bool(problems) or running
             self.train_panel.resume_button.disabled = running or not self._can_resume(config)
             self.export_panel.refresh(config, error, device=self.params_panel.device_info,
@@ -360,6 +390,8 @@ class TrainerApp:
     # ------------------------------------------------------------------ loading and attaching
 
     def _load_config(self, source) -> RunConfig:
+        if self.confine.active and isinstance(source, (str, Path)) and _names_a_file(source):
+            source = self.confine.path(source)
         config = load_config(source)
         self._fill_form(config)
         theme.set_message(self.header_message, None)
@@ -398,7 +430,9 @@ class TrainerApp:
         if self.train_panel.running:
             raise TunewidgetsError("a run is in progress in this app: wait for it or stop it before re-attaching")
         folder = Path(str(path)).expanduser()
-        if not folder.is_absolute() and not folder.exists():
+        if self.confine.active:
+            folder = self.confine.run_dir(folder if folder.is_absolute() else self.workdir / folder)
+        elif not folder.is_absolute() and not folder.exists():
             folder = self.workdir / folder
         rundir, status, records = reattach.open_run(folder)
         if rundir.config_path.exists():
@@ -463,8 +497,8 @@ class TrainerApp:
 
         source = self.data_panel.in_memory_data()
         data = self.data_panel.data_config()
-        if source is None:
-            source = data["path"]
+        if source is None and data["path"]:
+            source = self.confine.source(data["path"])
         if source is None:
             return [], None
         result = preview(source, split=data["train_split"], n=n)
@@ -492,6 +526,15 @@ class TrainerApp:
 
     def _guard_train(self, fn):
         return theme.guarded(self.train_panel.refuse, self._log_unexpected)(fn)
+
+
+def _names_a_file(source: str | Path) -> bool:
+    """What load_config reads as a file path rather than YAML text."""
+    text = str(source)
+    if isinstance(source, Path):
+        return True
+    return "\n" not in text and not (":" in text and not Path(text).exists()
+                                     and not text.endswith((".yml", ".yaml")))
 
 
 _COLAB_DONE = False

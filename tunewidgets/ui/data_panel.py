@@ -10,6 +10,7 @@ show in red under the panel and keep Train disabled.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any, Callable
@@ -17,8 +18,9 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from ..config.tasks import TASKS
-from ..errors import DataError
+from ..errors import DataError, TunewidgetsError
 from . import theme
+from .confine import Confinement
 from .mapping import MappingEditor
 from .tables import describe_preview, preview_table
 from .variables import list_variables, rows_text, table_kind
@@ -34,8 +36,10 @@ class DataPanel:
     """Source, splits, chat template, preview table and column mapping."""
 
     def __init__(self, workdir: Path, on_change: Callable[[], None], background: theme.Background,
-                 report_unexpected: Callable[[str], None], namespace: Callable[[], dict | None]):
+                 report_unexpected: Callable[[str], None], namespace: Callable[[], dict | None],
+                 confine: Confinement | None = None):
         self.workdir = workdir
+        self.confine = confine or Confinement(None)
         self.on_change = on_change
         self.background = background
         self.namespace = namespace
@@ -44,6 +48,7 @@ class DataPanel:
         self.frame = None
         self.num_rows: int | None = None
         self.error: str | None = None
+        self.template_error: str | None = None
         self.in_memory: Any = None
         self._given: Any = None
         self._snapshots: dict[int, tuple[Any, str]] = {}
@@ -53,6 +58,7 @@ class DataPanel:
         style, wide = theme.label_style(), theme.field_layout(theme.WIDE_WIDTH)
         self.source = widgets.ToggleButtons(options=SOURCES, value="path", description="Source", style=style)
         self.source.add_class("tw-data-source")
+        self.source.add_class("widget-inline-hbox")  # its label in the label column, like every other field
         self.path = widgets.Text(
             description="Path", placeholder="a .csv/.jsonl/.parquet file, or a folder with train.jsonl, valid.jsonl ...",
             style=style, layout=wide, continuous_update=False)
@@ -89,6 +95,8 @@ class DataPanel:
         self.chat_template.add_class("tw-chat-template")
         self.template_file = widgets.Text(description="Template file", placeholder="path/to/template.jinja",
                                           style=style, layout=theme.field_layout(), continuous_update=False)
+        self.template_file.add_class("tw-template-file")
+        self.template_message = theme.message_widget("tw-template-message")
         self.info = widgets.HTML()
         self.info.add_class("tw-data-info")
         self.preview_html = widgets.HTML(layout=widgets.Layout(max_width=theme.APP_MAX_WIDTH, overflow="auto"))
@@ -106,7 +114,7 @@ class DataPanel:
         self.widget = theme.section(
             3, "Data",
             [self.source, *self.rows.values(), theme.row(self.train_split, self.valid_split), self.template_row,
-             self.message, self.info, self.preview_html, self.mapping_editor.widget],
+             self.template_message, self.message, self.info, self.preview_html, self.mapping_editor.widget],
             theme.DATA, "A file, a folder of splits, an upload, a Hub dataset, or a DataFrame in this notebook.")
 
         self.source.observe(guard(self._source_changed), names="value")
@@ -119,7 +127,7 @@ class DataPanel:
         self.train_split.observe(guard(lambda change: self.refresh()), names="value")
         self.valid_split.observe(guard(lambda change: self.on_change()), names="value")
         self.chat_template.observe(guard(self._template_changed), names="value")
-        self.template_file.observe(guard(lambda change: self.on_change()), names="value")
+        self.template_file.observe(guard(self._template_file_changed), names="value")
         self._show_source_row()
         self._template_changed()
         self.set_task(self.task)
@@ -222,7 +230,7 @@ class DataPanel:
         text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
         digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", self._variable_name()) or "data"
-        target = self.workdir / "data" / f"{name}-{digest}.jsonl"
+        target = self.confine.path(self.workdir / "data" / f"{name}-{digest}.jsonl")
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -245,6 +253,12 @@ class DataPanel:
             hub_id = self.hub_id.value.strip()
             if not hub_id:
                 return self._set_preview(None, None)
+            try:
+                source = self.confine.source(hub_id)  # a local folder typed here is confined like a path
+            except TunewidgetsError as exc:
+                return self._set_preview(None, str(exc))
+            if source != hub_id:
+                return self._preview_local(source, keep_splits)
             self.info.value = theme.help_html(f"asking the Hub for '{hub_id}' ...")
             split = self.train_split.value.strip() or "train"
             self.background.start("hub-preview", lambda: self._preview_in_background(hub_id, split))
@@ -258,8 +272,20 @@ class DataPanel:
         path = self.path.value.strip()
         if not path:
             return self._set_preview(None, None)
-        self._update_splits(path, keep_splits)
-        return self._preview(path, self.train_split.value.strip() or "train")
+        try:
+            local = str(self.confine.folder(path)) if self.confine.active else path
+        except TunewidgetsError as exc:  # outside the served workspace: refused before anything is read
+            return self._set_preview(None, str(exc))
+        return self._preview_local(local, keep_splits)
+
+    def _preview_local(self, local: str, keep_splits: bool) -> None:
+        self._update_splits(local, keep_splits)
+        split = self.train_split.value.strip() or "train"
+        try:
+            self._confine_split(local, split)
+        except TunewidgetsError as exc:
+            return self._set_preview(None, str(exc))
+        return self._preview(local, split)
 
     def _preview(self, source: Any, split: str) -> None:
         if source is None:
@@ -341,8 +367,30 @@ class DataPanel:
 
     def _template_changed(self, change=None) -> None:
         self.template_file.layout.display = None if self.chat_template.value == "file" else "none"
+        self._check_template()
         if change is not None:
             self.on_change()
+
+    def _template_file_changed(self, change=None) -> None:
+        self._check_template()
+        self.on_change()
+
+    def _check_template(self) -> None:
+        """A jinja file outside the served workspace is refused here, before the checks read it."""
+        self.template_error = None
+        text = self.template_file.value.strip()
+        if self.chat_template.value == "file" and text:
+            try:
+                self.confine.template(text)
+            except TunewidgetsError as exc:
+                self.template_error = str(exc)
+        theme.set_message(self.template_message, self.template_error, "error")
+
+    def _confine_split(self, local: str, split: str) -> None:
+        """A split names a file or subfolder of a local folder: ``../x`` must not lead out of the workspace."""
+        if self.confine.active and split and any(sep in split for sep in ("/", "\\", "..")) \
+                and Path(local).is_dir():
+            self.confine.path(Path(local) / split)
 
     def _uploaded(self, change) -> None:
         files = change["new"]
@@ -367,13 +415,13 @@ class DataPanel:
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "upload.csv"
         content = item.get("content", b"")
         data = content.tobytes() if isinstance(content, memoryview) else bytes(content)
-        folder = self.workdir / "uploads"
+        folder = self.confine.path(self.workdir / "uploads")
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / name
+        target = self.confine.path(folder / name)
         stem, suffix, n = target.stem, target.suffix, 1
         while target.exists() and target.read_bytes() != data:
             n += 1
-            target = folder / f"{stem}-{n}{suffix}"
+            target = self.confine.path(folder / f"{stem}-{n}{suffix}")
         target.write_bytes(data)
         return target
 
@@ -401,9 +449,14 @@ class DataPanel:
             return cached[1] if cached and cached[0] is self.in_memory else None
         return self.path.value.strip() or None
 
-    @staticmethod
-    def _looks_hub(path: str) -> bool:
+    def _looks_hub(self, path: str) -> bool:
         from ..data.loading import is_hub_id
+
+        if self.confine.active:  # local means local to the workspace; one leading out shows under Path
+            try:
+                return self.confine.source(path) == path.strip() and not os.path.isabs(path.strip())
+            except TunewidgetsError:
+                return False
 
         try:
             return is_hub_id(path)

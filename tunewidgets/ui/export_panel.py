@@ -9,6 +9,7 @@ import ipywidgets as widgets
 
 from ..config.run_config import RunConfig
 from . import theme
+from .confine import Confinement
 from .export import cli_command, config_yaml, download_link, python_script
 
 
@@ -21,8 +22,9 @@ class ExportPanel:
     """The form's config as YAML (what Train would run), how to rerun it headless, and as plain TRL code."""
 
     def __init__(self, workdir: Path, before_save: Callable[[], RunConfig | None],
-                 report_unexpected: Callable[[str], None]):
+                 report_unexpected: Callable[[str], None], confine: Confinement | None = None):
         self.workdir = workdir
+        self.confine = confine or Confinement(None)
         self.before_save = before_save
         self.config: RunConfig | None = None
         self.yaml_text = ""
@@ -109,11 +111,11 @@ class ExportPanel:
 
     def save(self) -> str | None:
         """Write the YAML (after saving in-memory data to a file); returns the path."""
+        target = self.confine.path(self.path.value.strip())  # refused outside a served workspace
         config = self.before_save() or self.config
         if config is None:
             self._report("nothing to save: the form has errors")
             return None
-        target = Path(self.path.value).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         text = config_yaml(config)
         target.write_text(text, encoding="utf-8")
@@ -133,8 +135,10 @@ class ExportPanel:
 class LoadPanel:
     """Load a YAML (ours or AutoTrain's) into the form, from a path or an upload."""
 
-    def __init__(self, on_load: Callable[[object], None], report_unexpected: Callable[[str], None]):
+    def __init__(self, on_load: Callable[[object], None], report_unexpected: Callable[[str], None],
+                 confine: Confinement | None = None):
         self.on_load = on_load
+        self.confine = confine or Confinement(None)
         guard = theme.guarded(self._report, report_unexpected)
         self.path = widgets.Text(description="YAML file", placeholder="path/to/config.yml", style=theme.label_style(),
                                  layout=theme.field_layout(theme.WIDE_WIDTH), continuous_update=False)
@@ -157,7 +161,7 @@ class LoadPanel:
         if not path:
             self._report("give the path of a YAML file")
             return
-        self.on_load(path)
+        self.on_load(self.confine.path(path) if self.confine.active else path)
         theme.set_message(self.message, f"loaded {path}", "ok")
 
     def _uploaded(self, change) -> None:

@@ -16,6 +16,7 @@ import ipywidgets as widgets
 
 from ..run.rundir import RunDirectory
 from . import theme
+from .confine import Confinement
 
 
 @dataclass
@@ -34,8 +35,11 @@ class RunSummary:
     config: dict = field(default_factory=dict)
 
 
-def find_run_dirs(workdir: str | Path, depth: int = 3) -> list[Path]:
-    """Folders under ``workdir`` holding a status.json or config.yml (project names may contain '/')."""
+def find_run_dirs(workdir: str | Path, depth: int = 3, allow: Callable[[Path], bool] | None = None) -> list[Path]:
+    """Folders under ``workdir`` holding a status.json or config.yml (project names may contain '/').
+
+    ``allow`` filters folders before anything in them is read (a served workspace skips symlinks leading out).
+    """
     root = Path(workdir)
     if not root.is_dir():
         return []
@@ -49,6 +53,8 @@ def find_run_dirs(workdir: str | Path, depth: int = 3) -> list[Path]:
             except OSError:
                 continue
             for child in children:
+                if allow is not None and not allow(child):
+                    continue
                 if (child / "status.json").is_file() or ((child / "config.yml").is_file()
                                                           and (child / "metrics.jsonl").is_file()):
                     found.append(child)
@@ -84,9 +90,9 @@ def summarize(path: Path, workdir: Path | None = None) -> RunSummary:
     )
 
 
-def list_runs(workdir: str | Path) -> list[RunSummary]:
+def list_runs(workdir: str | Path, allow: Callable[[Path], bool] | None = None) -> list[RunSummary]:
     """Every run under ``workdir``, newest first."""
-    runs = [summarize(p, Path(workdir)) for p in find_run_dirs(workdir)]
+    runs = [summarize(p, Path(workdir)) for p in find_run_dirs(workdir, allow=allow)]
     return sorted(runs, key=lambda r: r.updated or 0, reverse=True)
 
 
@@ -145,8 +151,10 @@ def _num(value: float | None) -> str:
 class HistoryPanel:
     """The workdir's runs; select some to overlay their curves and diff their configs; re-attach to one."""
 
-    def __init__(self, workdir: Path, on_attach: Callable[[str], None], report_unexpected: Callable[[str], None]):
+    def __init__(self, workdir: Path, on_attach: Callable[[str], None], report_unexpected: Callable[[str], None],
+                 confine: Confinement | None = None):
         self.workdir = workdir
+        self.confine = confine or Confinement(None)
         self.on_attach = on_attach
         self.runs: list[RunSummary] = []
         guard = theme.guarded(self._report, report_unexpected)
@@ -172,20 +180,28 @@ class HistoryPanel:
         self.message = theme.message_widget("tw-history-message")
         self.refresh_button.on_click(guard(lambda _b: self.refresh()))
         self.select.observe(guard(lambda change: self.compare()), names="value")
-        self.attach_button.on_click(guard(lambda _b: self.on_attach(self.attach_path.value.strip())))
+        self.attach_button.on_click(guard(lambda _b: self._attach_clicked()))
         self.widget = widgets.VBox([
             theme.row(self.refresh_button, widgets.HTML(theme.help_html(f"runs under {workdir}"))), self.table,
             self.select, self.plot, self.diff, theme.row(self.attach_path, self.attach_button), self.message])
         self.widget.add_class(theme.HISTORY)
 
     def refresh(self) -> None:
-        self.runs = list_runs(self.workdir)
+        self.runs = list_runs(self.workdir, allow=self._allowed if self.confine.active else None)
         self.table.value = runs_table_html(self.runs)
         keep = [v for v in self.select.value if any(str(r.path) == v for r in self.runs)]
         self.select.options = [(f"{r.name}  ({r.state})", str(r.path)) for r in self.runs]
         self.select.value = tuple(keep)
         if keep:
             self.compare()
+
+    def _attach_clicked(self) -> None:
+        path = self.attach_path.value.strip()
+        if not path:
+            self._report("give a run directory (or select a run above)")
+            return
+        theme.set_message(self.message, None)
+        self.on_attach(path)
 
     def compare(self) -> None:
         chosen = [r for r in self.runs if str(r.path) in self.select.value]
@@ -205,6 +221,13 @@ class HistoryPanel:
             self.diff.value = diff_html(a.name, b.name, config_diff(a.config, b.config))
         else:
             self.diff.value = theme.help_html("Select two runs to see how their configs differ.")
+
+    def _allowed(self, folder: Path) -> bool:
+        try:
+            self.confine.run_dir(folder)
+        except Exception:  # noqa: BLE001 - leads outside the workspace: not listed
+            return False
+        return True
 
     def _report(self, text: str) -> None:
         theme.set_message(self.message, text, "error")

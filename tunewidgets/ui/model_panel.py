@@ -10,6 +10,7 @@ from typing import Callable
 import ipywidgets as widgets
 
 from . import theme
+from .confine import Confinement
 
 
 def check_model(name: str) -> tuple[str | None, str]:
@@ -51,8 +52,10 @@ class ModelPanel:
     """The model text box, the demo button and what the model is."""
 
     def __init__(self, workdir: Path, on_change: Callable[[], None], on_demo: Callable[[dict], None],
-                 background: theme.Background, report_unexpected: Callable[[str], None]):
+                 background: theme.Background, report_unexpected: Callable[[str], None],
+                 confine: Confinement | None = None):
         self.workdir = workdir
+        self.confine = confine or Confinement(None)
         self.on_change = on_change
         self.on_demo = on_demo
         self.background = background
@@ -90,17 +93,24 @@ class ModelPanel:
         self.on_change()
 
     def _check(self) -> None:
-        self.error, description = check_model(self.name)
+        from ..errors import TunewidgetsError
+
+        try:
+            source = self.confine.source(self.name)
+        except TunewidgetsError as exc:  # a path leading outside the served workspace: never read
+            self.error, description = str(exc), ""
+        else:
+            self.error, description = check_model(source)
         self.info.value = theme.help_html(description) if description else ""
         theme.set_message(self.message, self.error, "error")
 
     def _demo_clicked(self, _button=None) -> None:
         if self.background.busy("demo"):
             return
+        target = self.confine.path(self.workdir / "demo")
         self.demo_button.disabled = True
         theme.set_message(self.message, "building the tiny demo model and data (a few seconds the first time)...",
                           "info")
-        target = self.workdir / "demo"
 
         def work() -> None:
             try:

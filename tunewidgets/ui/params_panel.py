@@ -78,8 +78,9 @@ class ParamsPanel:
         self.update_device()
 
     def set_field(self, name: str, value) -> None:
-        """Set one hyperparameter the way a user would (validated, reported)."""
-        self.params_form.set_value(name, value)
+        """Set one field the way a user would (validated, reported): a hyperparameter, project_name, log ..."""
+        form = next((f for f in (self.run_form, self.hub_form) if name in f.specs), self.params_form)
+        form.set_value(name, value)
 
     @property
     def errors(self) -> dict[str, str]:

@@ -111,11 +111,12 @@ class ResultsPanel:
         self.metrics = widgets.HTML(theme.help_html("Train a model (or re-attach to a run) to see its metrics here."))
         self.metrics.add_class("tw-metrics")
         self.prompt = widgets.Textarea(placeholder="Ask the trained model something, e.g. What is 2 plus 3?",
+                                       description="Prompt", style=theme.label_style(),
                                        layout=widgets.Layout(width=theme.WIDE_WIDTH, height="60px"))
         self.prompt.add_class("tw-prompt")
         self.max_new_tokens = widgets.BoundedIntText(value=48, min=1, max=4096, description="Max new tokens",
-                                                     style={"description_width": "110px"},
-                                                     layout=widgets.Layout(width="200px"))
+                                                     style=theme.label_style(),
+                                                     layout=widgets.Layout(width="260px"))
         self.chat = widgets.Checkbox(value=True, description="Use the chat template", indent=False,
                                      layout=widgets.Layout(width="200px"))
         self.generate_button = widgets.Button(description="Generate", disabled=True, layout=widgets.Layout(width="100px"))

@@ -8,9 +8,11 @@ land in the wrong cell elsewhere); the log uses ``Output.append_stdout``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
+import weakref
 from typing import Callable
 
 import ipywidgets as widgets
@@ -69,6 +71,7 @@ class TrainPanel:
         self._active = False
         self.event_errors: list[str] = []
         self._lock = threading.Lock()
+        _route_library_logs(self)
         self.train_button.on_click(guard(lambda _b: on_train()))
         self.stop_button.on_click(guard(lambda _b: on_stop()))
         self.resume_button.on_click(guard(lambda _b: on_resume()))
@@ -92,18 +95,21 @@ class TrainPanel:
     def say(self, text: str | None, level: str = "info") -> None:
         theme.set_message(self.message, text, level)
 
-    def set_blockers(self, problems: list[str]) -> None:
+    def set_blockers(self, problems: list[str], heading: str | None = None) -> None:
+        """What keeps Train disabled, as a list under ``heading`` (default: 'Train is disabled until:')."""
         if not problems:
             self.blockers.value = ""
             return
         items = "".join(f"<li>{theme.esc(p)}</li>" for p in problems)
-        self.blockers.value = (f'<div class="tw-help" style="color:{theme.GREY};font-size:12px">Train is disabled '
-                               f'until:<ul style="margin:2px 0 2px 18px;padding:0">{items}</ul></div>')
+        self.blockers.value = (f'<div class="tw-help" style="color:{theme.GREY};font-size:12px">'
+                               f'{theme.esc(heading or "Train is disabled until:")}'
+                               f'<ul style="margin:2px 0 2px 18px;padding:0">{items}</ul></div>')
 
     def _status_html(self, state: str, detail: str) -> str:
         colour = _STATE_COLOURS.get(state, "#333")
         extra = f' <span style="color:{theme.GREY}">{theme.esc(detail)}</span>' if detail else ""
-        return (f'<span class="tw-state tw-state-{theme.esc(state)}" style="font-size:13px">Status: '
+        return (f'<span class="tw-state tw-state-{theme.esc(state)}" style="font-size:13px;line-height:1.4;'
+                f'display:inline-block;padding:4px 0">Status: '
                 f'<b style="color:{colour}">{theme.esc(state)}</b>{extra}</span>')
 
     def set_status(self, state: str, detail: str = "") -> None:
@@ -137,6 +143,7 @@ class TrainPanel:
         self._started_at = time.time()
         run.subscribe(self._on_event)
         self.log_line(f"{what} {run.config.project_name} in {run.run_dir} (full log: train.log there)")
+        _route_library_logs(self)  # this app's log, while this app's threads emit
         run.start()
 
     def stop(self) -> None:
@@ -223,6 +230,42 @@ class TrainPanel:
             if data.get("traceback"):
                 self.log_line(str(data["traceback"]), "stderr")
         self.on_end(self.run, event)
+
+
+# Libraries whose loggers print to stdout from our background threads: DeepSpeed (imported by transformers
+# when installed, on the demo build or the first run) warns "Setting accelerator to CPU" through its own
+# stdout handler, which lands under the cell in JupyterLab (and in a Voila page if the timing is right).
+# A filter on the logger (it survives DeepSpeed's own set-up) sends such records to the app's log instead.
+_ROUTED_LOGGERS = ("DeepSpeed",)
+
+
+class _RouteToLog(logging.Filter):
+    """Records emitted in a tunewidgets thread go to the newest app's log instead of stdout."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.panel: weakref.ref | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        panel = self.panel() if self.panel is not None else None
+        if panel is None or not threading.current_thread().name.startswith("tunewidgets-"):
+            return True  # the user's own code: the library's handlers as usual
+        try:
+            panel.log_line(f"{record.name.lower()} {record.levelname.lower()}: {record.getMessage()}")
+        except Exception:  # noqa: BLE001 - never lose the record
+            return True
+        return False
+
+
+_ROUTE = _RouteToLog()
+
+
+def _route_library_logs(panel: "TrainPanel") -> None:
+    _ROUTE.panel = weakref.ref(panel)
+    for name in _ROUTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if _ROUTE not in logger.filters:
+            logger.addFilter(_ROUTE)
 
 
 _LOG_KEYS = ("epoch", "loss", "eval_loss", "learning_rate", "grad_norm")
