@@ -361,8 +361,10 @@ class TrainerApp:
         if problems or config is None:
             self.train_panel.refuse("cannot train yet: " + (problems[0] if problems else error or "the form has errors"))
             return None
+        separate = self.train_panel.mode.value == "subprocess" or getattr(config.params, "num_processes", 1) > 1
         run = Run(config, data=self.data_panel.in_memory_data(), workdir=self.workdir,
-                  overwrite=bool(self.train_panel.overwrite.value) and not resume, resume=True if resume else None)
+                  overwrite=bool(self.train_panel.overwrite.value) and not resume, resume=True if resume else None,
+                  mode="subprocess" if separate else "thread")
         self.run = run
         self._attached, self._attached_loaded = None, None
         self.results_panel.enable_generation(False, task=config.task)

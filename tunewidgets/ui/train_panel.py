@@ -54,6 +54,13 @@ class TrainPanel:
         self.overwrite = widgets.Checkbox(value=False, description="Overwrite an existing run directory", indent=False,
                                           layout=widgets.Layout(width="300px"))
         self.overwrite.add_class("tw-overwrite")
+        self.mode = widgets.Dropdown(
+            options=[("in this kernel", "thread"), ("in a subprocess", "subprocess")], value="thread",
+            description="Run", layout=widgets.Layout(width="240px"),
+            tooltip="A subprocess keeps training if the kernel restarts (re-attach from History); "
+                                "num_processes > 1 always runs in subprocesses under accelerate launch",
+        )
+        self.mode.add_class("tw-run-mode")
         self.status = widgets.HTML(self._status_html("ready", ""))
         self.status.add_class(theme.STATUS)
         self.blockers = widgets.HTML()
@@ -77,7 +84,8 @@ class TrainPanel:
         self.resume_button.on_click(guard(lambda _b: on_resume()))
         self.widget = theme.section(
             6, "Train",
-            [theme.row(self.train_button, self.stop_button, self.resume_button, self.overwrite), self.blockers,
+            [theme.row(self.train_button, self.stop_button, self.resume_button, self.overwrite, self.mode),
+             self.blockers,
              self.message, theme.row(self.status), theme.row(self.progress, self.step), self.plot.widget,
              widgets.HTML('<b style="font-size:13px">Log</b>'), self.log],
             "tw-train-panel", "Trains in the background: the notebook stays usable. Stop keeps a checkpoint.")
