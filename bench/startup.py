@@ -32,23 +32,40 @@ def _measure(code: str, repeat: int) -> tuple[list[float], str]:
     return times, loaded
 
 
-def _breakdown(top: int = 12) -> list[tuple[int, str]]:
-    err = subprocess.run([sys.executable, "-X", "importtime", "-c", "import tunewidgets"], capture_output=True,
-                         text=True).stderr
+def _breakdown(code: str, top: int = 12) -> list[tuple[int, int, str]]:
+    """What ``code`` imports, from ``python -X importtime``: (cumulative us, self us, name) of the top-level
+    imports and their direct children, largest first. Interpreter start-up (site) is left out."""
+    marker = "tunewidgets-bench-start"
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                          f"import sys; sys.stderr.write({marker!r} + chr(10)); {code}"],
+                         capture_output=True, text=True).stderr
     rows = []
-    for line in err.splitlines():
-        if not line.startswith("import time:") or "|" not in line or "self" in line:
+    for line in err.split(marker, 1)[-1].splitlines():
+        if not line.startswith("import time:") or "|" not in line or "self [us]" in line:
             continue
-        _, cumulative, name = line.split("|")
-        rows.append((int(cumulative.strip()), name.rstrip()))
+        own, cumulative, name = line[len("import time:"):].split("|")
+        depth = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        if depth <= 1:
+            rows.append((int(cumulative.strip()), int(own.strip()), ("  under it: " if depth else "") + name.strip()))
     return sorted(rows, reverse=True)[:top]
 
 
-def main() -> int:
+def _print_breakdown(title: str, code: str) -> None:
+    print(f"\nImport-time breakdown of `{title}` (top-level imports and their direct children, largest first):\n")
+    print("| cumulative ms | self ms | module |")
+    print("| --- | --- | --- |")
+    for micros, own, name in _breakdown(code):
+        print(f"| {micros / 1000:.1f} | {own / 1000:.1f} | {name} |")
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-app", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="one repeat (checks the script runs)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.repeat = 1
     imp, imp_loaded = _measure(IMPORT, args.repeat)
     print("\n| what | median s | min-max s | heavy modules loaded | target |")
     print("| --- | --- | --- | --- | --- |")
@@ -65,9 +82,11 @@ def main() -> int:
               f"{app_loaded or 'none'} | < 1.5 s |")
         verdicts.append(statistics.median(app) < 1.5 and not {"torch", "transformers", "trl"} & set(
             app_loaded.split(",")))
-    print("\nImport-time breakdown of `import tunewidgets` (cumulative microseconds, top entries):\n")
-    for micros, name in _breakdown():
-        print(f"  {micros:>8}  {name}")
+    _print_breakdown("import tunewidgets", "import tunewidgets")
+    _print_breakdown("import tunewidgets.config", "import tunewidgets.config")
+    if not args.skip_app:
+        _print_breakdown("from tunewidgets import TrainerApp; TrainerApp()",
+                         "from tunewidgets import TrainerApp; TrainerApp()")
     print(f"\nverdict: {'PASS' if all(verdicts) else 'MISS'}")
     return 0
 
