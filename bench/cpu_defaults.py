@@ -110,12 +110,13 @@ def threads_table(args, work: Path, model: str, data: str) -> dict:
     cases = {}
     for busy in (False, True):
         where = "one busy neighbour" if busy else "quiet"
-        for label, threads, policy in ((f"{cores} threads, spin-waiting (libgomp default)", cores, None),
-                                       (f"{cores} threads, OMP_WAIT_POLICY=PASSIVE", cores, "PASSIVE"),
-                                       ("1 thread", 1, None)):
-            cases[f"{label}, {where}"] = (lambda t=threads, p=policy, b=busy: run_plain(
-                model, data, work / "threads", steps=steps[b], threads=t, extra=lean,
-                env={"OMP_WAIT_POLICY": p}, busy=b))
+        for label, threads, env in ((f"{cores} threads (tunewidgets' default), libgomp's default spin-wait", cores, {}),
+                                    (f"{cores} threads, GOMP_SPINCOUNT=3000", cores, {"GOMP_SPINCOUNT": "3000"}),
+                                    (f"{cores} threads, OMP_WAIT_POLICY=PASSIVE", cores, {"OMP_WAIT_POLICY": "PASSIVE"}),
+                                    ("1 thread (AutoTrain's on CPU)", 1, {})):
+            env = {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": None, **env}
+            cases[f"{label}, {where}"] = (lambda t=threads, e=env, b=busy: run_plain(
+                model, data, work / "threads", steps=steps[b], threads=t, extra=lean, env=e, busy=b))
     results = interleave(args.rounds, cases)
     add_interval_rates(results)
     print(f"\nThreads and OpenMP waiting: {steps[False]} steps quiet, {steps[True]} with a busy neighbour, "
@@ -124,9 +125,15 @@ def threads_table(args, work: Path, model: str, data: str) -> dict:
             for name, runs in results.items()]
     print(table(["threads, machine", "train tokens/s, median (range)", "median over log intervals"], rows))
     names = list(results)
-    quiet_ratio = median(paired_ratios(results, names[1], names[0]))
-    busy_ratio = median(paired_ratios(results, names[4], names[3]))
-    print(f"\nPASSIVE / spin-waiting: {quiet_ratio:.2f}x quiet, {busy_ratio:.2f}x with a busy neighbour")
+    print()
+    print(table(["against 1 thread (paired median)", "quiet", "one busy neighbour"], [
+        [names[i].split(", quiet")[0], f"{median(paired_ratios(results, names[i], names[3])):.2f}",
+         f"{median(paired_ratios(results, names[i + 4], names[7])):.2f}"] for i in range(3)]))
+    quiet = median(paired_ratios(results, names[0], names[3]))
+    busy = median(paired_ratios(results, names[4], names[7]))
+    print(f"\nverdict (threads): {'PASS' if quiet >= 1 else 'MISS'}: all cores trains {quiet:.2f}x one thread on a "
+          f"quiet machine (the default); with a busy neighbour it falls to {busy:.2f}x (set OMP_NUM_THREADS=1 "
+          "or GOMP_SPINCOUNT on a shared machine)")
     return results
 
 

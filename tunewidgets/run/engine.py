@@ -195,6 +195,14 @@ class Run:
                 f"run directory '{self.rundir.path}' already holds a run: resume it, choose another project_name, "
                 "or overwrite it"
             )
+        # The follower reads the directory at once, before the child writes to it: an overwritten run's files
+        # go now, and a fresh "pending" hides a resumed run's old final state, or the follower would report that
+        # old state as this run's end (and stop() would then never reach the child).
+        if self.rundir.has_run():
+            if resume:
+                self.rundir.write_status("pending", pid=os.getpid(), mode=self.mode, created=time.time())
+            else:
+                self.rundir.prepare(overwrite=True)
         self._process = spawn_training(config_path, workdir, resume=resume, overwrite=self.overwrite,
                                        num_processes=getattr(self.config.params, "num_processes", 1), env=env)
         self.state = "running"
