@@ -150,3 +150,9 @@ def test_guess_finds_conversations_by_value():
     # conversations are not text for a classifier
     rows = [{"text": CHAT, "label": 1}]
     assert guess_column_mapping("text_classification", ["text", "label"], rows) == {"target_column": "label"}
+
+
+def test_seq2seq_target_is_text_when_values_are_seen():
+    rows = [{"id": "0", "dialogue": "Li: I will buy apples today.\nOmar: Ok!", "summary": "Li will buy apples."}] * 3
+    assert guess_column_mapping("seq2seq", ["id", "dialogue", "summary"], rows) == {
+        "text_column": "dialogue", "target_column": "summary"}

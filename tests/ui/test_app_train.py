@@ -31,7 +31,7 @@ def test_train_from_a_jsonl_then_the_exported_yaml_reruns_headless_with_the_same
 
     # 20 steps train in well under a second here: redraw more often than the 2/s a user gets, so the test
     # can see the plot change during the run whatever the machine's speed.
-    app.train_panel.plot.min_interval = 0.02
+    app.train_panel.plot.min_interval, app.train_panel.plot.budget = 0.02, 0.0
     set_params(app, **FAST_PARAMS, max_steps=20)
     assert app.params_panel.params_form.widgets["max_steps"].value == 20
     assert app.can_train, app.problems

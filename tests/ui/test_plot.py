@@ -75,3 +75,46 @@ def test_clear_resets_for_the_next_run():
 def test_static_charts_are_pngs():
     assert histogram_png([10, 20, 30, 400], 128).startswith(b"\x89PNG")
     assert overlay_png({"a": _records(5), "b": _records(5)}).startswith(b"\x89PNG")
+
+
+def test_evaluation_scores_get_their_own_axis_and_errors_in_target_units_do_not():
+    from tunewidgets.ui.plot import MAX_METRICS, LivePlot
+
+    plot = LivePlot()
+    plot.add({"step": 1, "loss": 1.0, "learning_rate": 1e-3})
+    plot.draw()
+    assert len(plot._figure.axes) == 2 and plot.metrics == {}
+    for step in (5, 10):
+        plot.add({"step": step, "loss": 0.5, "eval_loss": 0.6, "eval_f1": 0.5 + step / 100, "eval_accuracy": 0.7,
+                  "eval_mse": 3.0, "eval_runtime": 0.1, "eval_precision": 0.6, "eval_recall": 0.6,
+                  "eval_valid_cosine_accuracy_threshold": 0.9, "eval_r2": 0.1})
+    plot.draw()
+    assert len(plot._figure.axes) == 3  # loss, scores, learning rate
+    assert len(plot.metrics) == MAX_METRICS
+    assert list(plot.metrics)[:2] == ["eval_accuracy", "eval_f1"]  # the headline scores first
+    assert "eval_mse" not in plot.metrics and not any("threshold" in k for k in plot.metrics)
+    assert plot.metrics["eval_f1"].y == [0.55, 0.6]
+    assert "eval accuracy (middle)" in plot.caption.value and "0.6" in plot.caption.value
+    plot.clear()
+    assert plot.metrics == {}
+
+
+def test_slow_redraws_are_spaced_out_to_keep_within_the_budget():
+    plot = LivePlot(min_interval=0.5, budget=0.03)
+    assert plot.interval == 0.5
+    plot.draw_seconds = 0.06  # a 60 ms redraw: at most 3% of the time means one every 2 s
+    assert abs(plot.interval - 2.0) < 1e-9
+    plot.extend(_records(5))
+    plot.last_draw = __import__("time").monotonic() - 1.0
+    assert not plot.maybe_draw()  # 1 s since the last: too soon at this cost
+    plot.last_draw -= 1.5
+    assert plot.maybe_draw()
+
+
+def test_warm_up_prepares_the_figure_without_showing_anything():
+    plot = LivePlot()
+    plot.warm_up()
+    assert plot._figure is not None and bytes(plot.image.value) == b"" and plot.draws == 0
+    plot.extend(_records(5))
+    plot.draw()
+    assert bytes(plot.image.value).startswith(b"\x89PNG") and plot.draws == 1 and plot.draw_seconds > 0

@@ -12,6 +12,15 @@ from .fields import BASIC, StrictModel, field
 from .registry import params_model
 from .tasks import ALIAS_PARAMS, TASKS, all_task_names, canonical_task
 
+
+def tabular_families() -> tuple[str, ...]:
+    """The model families tabular trains (``params.model``; AutoTrain also names one as ``base_model``)."""
+    from typing import get_args
+
+    from .params_tabular import TabularParams
+
+    return get_args(TabularParams.model_fields["model"].annotation)
+
 # Every AutoTrain column-mapping key; a task accepts the subset its roles name.
 MAPPING_KEYS = sorted({role.key for info in TASKS.values() for role in info.roles})
 
@@ -92,6 +101,9 @@ class RunConfig(StrictModel):
             params = params.model_dump()
         if params is None or isinstance(params, dict):
             params = {**ALIAS_PARAMS.get(str(raw_task).lower(), {}), **(params or {})}
+            if task == "tabular" and "model" not in params and str(values.get("base_model", "")).strip() \
+                    in tabular_families():
+                params["model"] = str(values["base_model"]).strip()  # AutoTrain: a tabular base_model is the family
             try:
                 params = model.model_validate(params)
             except ValidationError as exc:

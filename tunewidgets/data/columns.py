@@ -93,7 +93,8 @@ def guess_column_mapping(task: str, columns: list[str], sample_rows: list[dict] 
     taken: set[str] = set()
     mapping: dict[str, Any] = {}
     for role in info.roles:
-        wanted = _ROLE_KIND.get((info.family, role.key)) or _ROLE_KIND.get(role.key, "any")
+        wanted = (_ROLE_KIND.get((info.name, role.key)) or _ROLE_KIND.get((info.family, role.key))
+                  or _ROLE_KIND.get(role.key, "any"))
         if info.name == "text_regression" and role.key == "target_column":
             wanted = "number"
         fits = [c for c in columns if c not in taken and _fits(kinds[c], wanted)]
@@ -141,6 +142,7 @@ def _did_you_mean(name: str, columns: list[str]) -> str:
 
 # What kind of values a role wants, per (family, role) or per role.
 _ROLE_KIND = {
+    ("seq2seq", "target_column"): "text",  # the output text, not a label
     ("llm", "text_column"): "chat_or_text",
     ("llm", "rejected_text_column"): "chat_or_text",
     "text_column": "text",

@@ -145,37 +145,29 @@ def image_folder_split(folder: str | os.PathLike, split: str):
     """
     import datasets
 
-    folder = Path(folder)
-    sub = folder / split
-    if not sub.is_dir() or any(
-        f.is_file() and f.suffix.lower() in DATA_EXTENSIONS and _split_of(f.stem) == split for f in folder.iterdir()
-    ):
+    from .image_folders import find_image_folder
+
+    layout = find_image_folder(folder, split)
+    if layout is None:
         return None
-    entries = sorted(p for p in sub.iterdir() if not p.name.startswith("."))
-    images = [p for p in entries if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
-    classes = {p.name: sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS)
-               for p in entries if p.is_dir()}
-    classes = {name: files for name, files in classes.items() if files}
-    metadata = [p for p in entries if p.is_file() and p.stem == "metadata" and p.suffix.lower() in DATA_EXTENSIONS]
-    if not images and not classes:
-        return None
+    sub, metadata = layout.folder, layout.metadata
     if metadata:
-        table = _guarded(read_file, metadata[0])
+        table = _guarded(read_file, metadata)
         if "file_name" not in table.column_names:
-            raise DataError(f"'{metadata[0]}' needs a file_name column naming each image; columns: "
+            raise DataError(f"'{metadata}' needs a file_name column naming each image; columns: "
                             f"{', '.join(table.column_names)}")
         rows = table.to_list()
         for number, row in enumerate(rows, 1):
             name = row.pop("file_name")
             image = sub / str(name)
             if not image.is_file():
-                raise DataError(f"image '{name}' listed in '{metadata[0]}' (row {number}) does not exist in '{sub}'")
+                raise DataError(f"image '{name}' listed in '{metadata}' (row {number}) does not exist in '{sub}'")
             row["image"] = str(image.resolve())
-        return _from_rows(rows, f"'{metadata[0]}'")
-    if classes:
-        rows = [{"image": str(f.resolve()), "label": name} for name, files in classes.items() for f in files]
+        return _from_rows(rows, f"'{metadata}'")
+    if layout.classes:
+        rows = [{"image": str(f.resolve()), "label": name} for name, files in layout.classes.items() for f in files]
     else:
-        rows = [{"image": str(f.resolve())} for f in images]
+        rows = [{"image": str(f.resolve())} for f in layout.images]
     return datasets.Dataset.from_list(rows)
 
 

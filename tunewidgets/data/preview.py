@@ -63,6 +63,12 @@ def preview(source: Any, split: str = "train", n: int = 20) -> Preview:
     if is_hub_id(source):
         return _preview_hub(str(source), split, n)
     path = Path(source).expanduser()
+    if path.is_dir():
+        from .image_folders import find_image_folder
+
+        images = find_image_folder(path, split)
+        if images is not None:
+            return _preview_image_folder(images, n)
     files = [path] if path.is_file() else split_files(path, split)
     try:
         return _preview_files(files, n)
@@ -239,6 +245,27 @@ def _json_array_head(path: Path, n: int) -> tuple[list, bool]:
     except UnicodeDecodeError as exc:
         raise DataError(utf8_error_message(path, max_bytes=64 << 20) or f"'{path}' is not UTF-8") from exc
     return rows, False
+
+
+def _preview_image_folder(layout, n: int) -> Preview:
+    """Image paths (and class names, or the metadata's columns) of the first rows; the count is exact."""
+    import pandas as pd
+
+    where = f"image folder {layout.folder}"
+    if layout.metadata is None:
+        frame = pd.DataFrame(layout.head_rows(n))
+        if layout.classes:
+            where += f" ({len(layout.classes)} classes)"
+        return Preview(frame, _frame_columns(frame), layout.num_images, where)
+    preview_meta = _preview_files([layout.metadata], n)
+    frame = preview_meta.frame.copy()
+    if "file_name" not in frame.columns:
+        raise DataError(f"'{layout.metadata}' needs a file_name column naming each image; columns: "
+                        f"{', '.join(map(str, frame.columns))}")
+    images = [str((layout.folder / str(name)).resolve()) for name in frame.pop("file_name")]
+    frame.insert(len(frame.columns), "image", images)
+    return Preview(frame, _frame_columns(frame), preview_meta.num_rows, where + f" with {layout.metadata.name}",
+                   preview_meta.num_rows_estimated)
 
 
 # --------------------------------------------------------------------------- Hub

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -323,6 +324,7 @@ class TrainerApp:
         return rundir.last_checkpoint() is not None and state != "finished"
 
     def _changed(self) -> None:
+        self._sync_tabular_model()
         self._refresh()
 
     def _task_changed(self, task: str) -> None:
@@ -332,9 +334,21 @@ class TrainerApp:
             self.data_panel.set_task(task)
             self.params_panel.set_task(task)
             self.checks_panel.set_task(task)
+            if task != "tabular" and self.model_panel.task == "tabular":
+                self.model_panel.text.value = ""  # a scikit-learn family is no transformers model
+            self.model_panel.set_task(task)
+            self._sync_tabular_model()
         finally:
             self._building = was
         self._refresh()
+
+    def _sync_tabular_model(self) -> None:
+        """Tabular's Model box shows Hyperparameters -> model (AutoTrain's base_model for tabular)."""
+        if self.task_panel.task != "tabular" or "model" not in self.params_panel.params_form.specs:
+            return
+        family = self.params_panel.params_form.values().get("model")
+        if family and self.model_panel.name != family:
+            self.model_panel.set_model(family)
 
     # ------------------------------------------------------------------ training
 
@@ -368,9 +382,19 @@ class TrainerApp:
         self.run = run
         self._attached, self._attached_loaded = None, None
         self.results_panel.enable_generation(False, task=config.task)
+        self.results_panel.show_confusion(None)
+        run.subscribe(lambda event: self._run_event(run, event))
         self.train_panel.start(run, "resuming" if resume else "training")
         self._refresh()
         return run
+
+    def _run_event(self, run, event) -> None:
+        """Training-thread events the results panel follows: each evaluation's confusion matrix."""
+        if event.kind == "eval" and TASKS[run.config.task].family != "llm":
+            try:
+                self.results_panel.show_confusion(run.run_dir, event.data.get("step"))
+            except Exception:  # noqa: BLE001 - a drawing problem must never reach the training thread
+                self.train_panel.event_errors.append(traceback.format_exc())
 
     def _run_ended(self, run, event) -> None:
         """Called in the training thread when the run ends: only sets widget values."""
@@ -380,6 +404,7 @@ class TrainerApp:
         if run.error:
             status["error"] = run.error
         self.results_panel.show_metrics(run.metrics, status)
+        self.results_panel.show_confusion(run.run_dir, status.get("step"))
         task = run.config.task
         supported = TASKS[task].family == "llm" or task in PREDICT_TASKS
         self.results_panel.enable_generation(supported and run.model is not None and run.tokenizer is not None,
@@ -407,6 +432,7 @@ class TrainerApp:
                     self.task_panel.set_task(config.task)
                 self.model_panel.set_model(config.base_model)
                 self.params_panel.set_config(config)
+                self._sync_tabular_model()
                 self.data_panel.set_config(config.data)
             finally:
                 self._building = False
@@ -424,6 +450,12 @@ class TrainerApp:
         return candidate
 
     def _demo_ready(self, paths: dict) -> None:
+        """Fill the form with the offline demo: the tiny Llama's chat SFT, or the task's own demo config."""
+        if "config" in paths:
+            config = dict(paths["config"])
+            config["project_name"] = self._free_name(config["project_name"])
+            self.load_config(config)
+            return
         from ..tiny import demo_config
 
         self.load_config(demo_config(paths, "sft-chat", project_name=self._free_name("demo-sft-chat")))
@@ -446,6 +478,7 @@ class TrainerApp:
         self.train_panel.show_metrics(records, status.get("state", "unknown"), status.get("step"),
                                       status.get("max_steps"))
         self.results_panel.show_metrics(records, {**status, "path": str(folder)})
+        self.results_panel.show_confusion(folder, status.get("step"))
         task = self.task_panel.task
         saved = status.get("state") in ("finished", "stopped") and (folder / "config.json").exists()
         can = saved and TASKS[task].family == "llm"
@@ -474,6 +507,7 @@ class TrainerApp:
             panel.plot.draw()
             panel.set_status(status.get("state", "unknown"), "re-attached")
             self.results_panel.show_metrics(records, {**status, "path": str(rundir.path)})
+            self.results_panel.show_confusion(rundir.path, status.get("step"))
             self._refresh()
 
         self.background.start("follow", lambda: reattach.follow(

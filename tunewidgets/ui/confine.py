@@ -37,6 +37,16 @@ class Confinement:
             return Path(os.path.expanduser(str(value)))
         return ws.resolve(value, self.root, must_exist=must_exist)
 
+    def readable(self, value: str | os.PathLike) -> bool:
+        """Whether the app may open ``value`` (a preview thumbnail): always when not serving a workspace."""
+        if not self.active:
+            return True
+        try:
+            self.path(value)
+        except ws.WorkspaceError:
+            return False
+        return True
+
     def folder(self, value: str | os.PathLike, *, must_exist: bool = False) -> Path:
         """Like ``path``, and no entry of the folder links outside (a loader would follow it)."""
         resolved = self.path(value, must_exist=must_exist)

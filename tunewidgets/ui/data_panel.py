@@ -21,6 +21,7 @@ from ..config.tasks import TASKS
 from ..errors import DataError, TunewidgetsError
 from . import theme
 from .confine import Confinement
+from .distribution_view import distribution_html, target_of
 from .mapping import MappingEditor
 from .tables import describe_preview, preview_table
 from .variables import list_variables, rows_text, table_kind
@@ -52,6 +53,8 @@ class DataPanel:
         self.in_memory: Any = None
         self._given: Any = None
         self._snapshots: dict[int, tuple[Any, str]] = {}
+        self._previewed: tuple[Any, str] | None = None  # (source, split) of the preview on show
+        self._distribution_key: tuple | None = None
         self._suspend = False
         guard = theme.guarded(self._report, report_unexpected)
 
@@ -102,7 +105,9 @@ class DataPanel:
         self.preview_html = widgets.HTML(layout=widgets.Layout(max_width=theme.APP_MAX_WIDTH, overflow="auto"))
         self.preview_html.add_class(theme.PREVIEW)
         self.message = theme.message_widget("tw-data-message")
-        self.mapping_editor = MappingEditor(self.on_change)
+        self.mapping_editor = MappingEditor(self._mapping_changed)
+        self.distribution = widgets.HTML(layout=widgets.Layout(max_width=theme.APP_MAX_WIDTH, overflow="auto"))
+        self.distribution.add_class("tw-distribution-box")
 
         self.rows = {
             "path": theme.row(self.path),
@@ -114,7 +119,8 @@ class DataPanel:
         self.widget = theme.section(
             3, "Data",
             [self.source, *self.rows.values(), theme.row(self.train_split, self.valid_split), self.template_row,
-             self.template_message, self.message, self.info, self.preview_html, self.mapping_editor.widget],
+             self.template_message, self.message, self.info, self.preview_html, self.mapping_editor.widget,
+             self.distribution],
             theme.DATA, "A file, a folder of splits, an upload, a Hub dataset, or a DataFrame in this notebook.")
 
         self.source.observe(guard(self._source_changed), names="value")
@@ -298,6 +304,7 @@ class DataPanel:
             return self._set_preview(None, str(exc))
         except (OSError, ValueError) as exc:
             return self._set_preview(None, f"cannot read '{source}': {exc}")
+        self._previewed = (source, split)
         return self._set_preview(result, None)
 
     def _preview_in_background(self, hub_id: str, split: str) -> None:
@@ -309,13 +316,15 @@ class DataPanel:
     def _set_preview(self, result, error: str | None) -> None:
         self.error = error
         theme.set_message(self.message, error, "error")
+        self._distribution_key = None
         if result is None:
             self.frame, self.columns, self.num_rows = None, [], None
+            self._previewed = None
             self.preview_html.value = ""
             self.info.value = ""
         else:
             self.frame, self.columns, self.num_rows = result.frame, list(result.columns), result.num_rows
-            self.preview_html.value = preview_table(result.frame, result.columns)
+            self.preview_html.value = preview_table(result.frame, result.columns, readable=self.confine.readable)
             self.info.value = theme.help_html(describe_preview(result))
         self._build_mapping(reguess=True)
 
@@ -472,7 +481,38 @@ class DataPanel:
 
     def _build_mapping(self, reguess: bool) -> None:
         self.mapping_editor.rebuild(self.task, self.columns, self.sample_rows(), reguess)
+        self.show_distribution()
         self.on_change()
+
+    def _mapping_changed(self) -> None:
+        self.show_distribution()
+        self.on_change()
+
+    def show_distribution(self) -> None:
+        """Class counts (or a numeric summary) of the mapped label column, for the tasks that have one."""
+        target = target_of(self.task, self.mapping()) if self.columns and not self.mapping_error else None
+        if target is None or target[0] not in dict(self.columns):
+            self._distribution_key = None
+            self.distribution.value = ""
+            return
+        source, split = self._previewed or (None, None)
+        key = (id(source) if not isinstance(source, (str, os.PathLike)) else str(source), split, *target)
+        if key == self._distribution_key:
+            return
+        self._distribution_key = key
+        from ..data.distribution import label_distribution, summarize
+
+        column, kind = target
+        try:
+            local = isinstance(source, (str, os.PathLike)) and not self._looks_hub(str(source))
+            if source is not None and (local or not isinstance(source, (str, os.PathLike))):
+                dist = label_distribution(source, split, column, kind=kind)
+            else:  # a Hub dataset: the previewed rows only, no second request
+                dist = summarize(column, list(self.frame[column]), kind=kind, exact=False)
+        except Exception as exc:  # noqa: BLE001 - the distribution is a hint; training reports real errors
+            self.distribution.value = theme.help_html(f"label distribution unavailable: {exc}")
+            return
+        self.distribution.value = distribution_html(dist)
 
     @property
     def mapping_widgets(self) -> dict:

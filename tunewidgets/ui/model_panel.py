@@ -48,6 +48,18 @@ def check_model(name: str) -> tuple[str | None, str]:
     return None, "local model: " + " · ".join(parts)
 
 
+def check_tabular_model(name: str) -> tuple[str | None, str]:
+    """Tabular trains a scikit-learn family (AutoTrain writes it as base_model), not a transformers model."""
+    from ..config.run_config import tabular_families
+
+    if not name:
+        return None, ""
+    if name not in tabular_families():
+        return (f"tabular trains a scikit-learn model family, not '{name}': choose one under Hyperparameters "
+                f"(model): {', '.join(tabular_families())}"), ""
+    return None, f"scikit-learn model family '{name}' (chosen under Hyperparameters: model)."
+
+
 class ModelPanel:
     """The model text box, the demo button and what the model is."""
 
@@ -59,6 +71,7 @@ class ModelPanel:
         self.on_change = on_change
         self.on_demo = on_demo
         self.background = background
+        self.task = "llm-sft"
         self.text = widgets.Text(
             description="Model", placeholder="Hub id (e.g. HuggingFaceTB/SmolLM2-135M) or a local folder",
             style=theme.label_style(), layout=theme.field_layout(theme.WIDE_WIDTH), continuous_update=False,
@@ -85,6 +98,20 @@ class ModelPanel:
         self.text.value = name or ""
         self._check()
 
+    def set_task(self, task: str) -> None:
+        """LLMs get the tiny Llama demo, other tasks their own; tabular's model is a scikit-learn family."""
+        self.task = task
+        tabular = task == "tabular"
+        self.text.disabled = tabular  # mirrors Hyperparameters -> model, the one place to choose it
+        self.text.placeholder = ("the scikit-learn model family: choose it under Hyperparameters (model)" if tabular
+                                 else "Hub id (e.g. HuggingFaceTB/SmolLM2-135M) or a local folder")
+        llm = task.startswith("llm")
+        self.demo_button.description = "Use offline demo model" if llm else "Use offline demo"
+        self.demo_button.tooltip = (
+            "Build a tiny Llama and demo chat data locally (no download) and fill the form with them" if llm else
+            "Build a tiny model for this task and generated data locally (no download) and fill the form with them")
+        self._check()
+
     def _report(self, text: str) -> None:
         theme.set_message(self.message, text, "error")
 
@@ -95,12 +122,15 @@ class ModelPanel:
     def _check(self) -> None:
         from ..errors import TunewidgetsError
 
-        try:
-            source = self.confine.source(self.name)
-        except TunewidgetsError as exc:  # a path leading outside the served workspace: never read
-            self.error, description = str(exc), ""
+        if self.task == "tabular":
+            self.error, description = check_tabular_model(self.name)
         else:
-            self.error, description = check_model(source)
+            try:
+                source = self.confine.source(self.name)
+            except TunewidgetsError as exc:  # a path leading outside the served workspace: never read
+                self.error, description = str(exc), ""
+            else:
+                self.error, description = check_model(source)
         self.info.value = theme.help_html(description) if description else ""
         theme.set_message(self.message, self.error, "error")
 
@@ -112,11 +142,18 @@ class ModelPanel:
         theme.set_message(self.message, "building the tiny demo model and data (a few seconds the first time)...",
                           "info")
 
+        task = self.task
+
         def work() -> None:
             try:
-                from ..tiny import make_demo
+                if task.startswith("llm"):
+                    from ..tiny import make_demo
 
-                paths = make_demo(target)
+                    paths = make_demo(target)
+                else:
+                    from ..task_demos import task_demo_config
+
+                    paths = {"config": task_demo_config(task, target)}
                 theme.set_message(self.message, None)
                 self.on_demo(paths)
             except Exception as exc:  # noqa: BLE001 - shown, never raised into the notebook

@@ -110,6 +110,11 @@ class ResultsPanel:
         guard = theme.guarded(self._error, report_unexpected)
         self.metrics = widgets.HTML(theme.help_html("Train a model (or re-attach to a run) to see its metrics here."))
         self.metrics.add_class("tw-metrics")
+        self.confusion = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="100%"))
+        self.confusion.add_class("tw-confusion")
+        self.confusion_step: int | None = None  # the evaluation it shows (None: none shown)
+        self.summary = widgets.HBox([self.metrics, self.confusion], layout=widgets.Layout(
+            flex_flow="row wrap", align_items="flex-start", grid_gap="4px 24px", max_width="100%"))
         self.prompt = widgets.Textarea(placeholder="Ask the trained model something, e.g. What is 2 plus 3?",
                                        description="Prompt", style=theme.label_style(),
                                        layout=widgets.Layout(width=theme.WIDE_WIDTH, height="60px"))
@@ -133,11 +138,31 @@ class ResultsPanel:
         self.tabs = widgets.Tab(children=[export_widget, load_widget, history_widget],
                                 titles=("Export", "Load a config", "History"))
         self.tabs.add_class("tw-results-tabs")
-        self.widget = theme.section(7, "Results", [self.metrics, try_box, self.tabs], theme.RESULTS,
+        self.widget = theme.section(7, "Results", [self.summary, try_box, self.tabs], theme.RESULTS,
                                     "The trained model is app.model (and app.tokenizer); export the run to rerun it.")
 
     def show_metrics(self, records: list[dict], status: dict) -> None:
         self.metrics.value = metrics_html(records, status)
+
+    def show_confusion(self, run_dir, step: int | None = None) -> bool:
+        """Draw the run's latest confusion matrix (classifiers write one per evaluation); hide it if there is none."""
+        import json
+        from pathlib import Path
+
+        path = Path(run_dir) / "confusion_matrix.json" if run_dir is not None else None
+        try:
+            record = json.loads(path.read_text(encoding="utf-8")) if path is not None and path.is_file() else None
+        except (OSError, ValueError):
+            record = None  # a file being replaced right now: the next evaluation (or the end) draws it
+        if not record or not record.get("matrix"):
+            self.confusion.value, self.confusion.layout.display, self.confusion_step = b"", "none", None
+            return False
+        from .plot import confusion_png
+
+        self.confusion.value = confusion_png(record.get("labels") or [], record["matrix"])
+        self.confusion.layout.display = None
+        self.confusion_step = step
+        return True
 
     def enable_generation(self, enabled: bool, note: str = "", task: str = "llm-sft") -> None:
         """Offer the prompt box for this task: Generate for LLMs, Predict for text models."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from . import theme
 
 PREVIEW_ROWS = 8
+THUMB = 44  # thumbnail size in the preview, pixels
 
 
 def describe_preview(result) -> str:
@@ -33,16 +34,38 @@ def _cell(value: Any, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def preview_table(frame, columns: list[tuple[str, str]], rows: int = PREVIEW_ROWS) -> str:
-    """An HTML table of the first rows: column names with their types, cells cut to one line."""
+def _image_cell(value: Any, objects: Any, readable: Callable[[str], bool] | None) -> str | None:
+    from .thumbnails import thumbnail_uri
+
+    uri = thumbnail_uri(value, objects, size=THUMB, readable=readable)
+    if uri is None:
+        return None
+    title = theme.esc(_cell(value.get("path") if isinstance(value, dict) else value, 2000))
+    return (f'<td title="{title}" class="tw-thumb-cell"><img class="tw-thumb" src="{uri}" alt="{title}" '
+            f'style="max-width:{THUMB}px;max-height:{THUMB}px;image-rendering:pixelated;display:block"></td>')
+
+
+def preview_table(frame, columns: list[tuple[str, str]], rows: int = PREVIEW_ROWS,
+                  readable: Callable[[str], bool] | None = None) -> str:
+    """An HTML table of the first rows: column names with their types, cells cut to one line.
+
+    Image columns show thumbnails (with the row's boxes drawn for object detection); ``readable``
+    says which files may be opened for them."""
+    from .thumbnails import image_columns, objects_column
+
     head = "".join(f"<th>{theme.esc(name)}<br><small>{theme.esc(dtype)}</small></th>" for name, dtype in columns)
+    shown = frame.head(rows)
+    images = set(image_columns(shown))
+    boxes = objects_column(shown) if images else None
     body = []
-    for record in frame.head(rows).to_dict("records"):
-        cells = "".join(
-            f'<td title="{theme.esc(_cell(record.get(name), 2000))}">{theme.esc(_cell(record.get(name)))}</td>'
-            for name, _ in columns
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return (f'<div style="max-height:260px;overflow:auto;max-width:100%"><table class="tw-table" '
+    for record in shown.to_dict("records"):
+        cells = []
+        for name, _ in columns:
+            value = record.get(name)
+            thumb = _image_cell(value, record.get(boxes) if boxes else None, readable) if name in images else None
+            cells.append(thumb or f'<td title="{theme.esc(_cell(value, 2000))}">{theme.esc(_cell(value))}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    height = 8 * (THUMB + 10) if images else 260  # every preview row visible with its thumbnail
+    return (f'<div style="max-height:{height}px;overflow:auto;max-width:100%"><table class="tw-table" '
             f'style="{theme.TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')

@@ -149,10 +149,17 @@ class TrainPanel:
         self.train_button.disabled = True
         self.resume_button.disabled = True
         self._started_at = time.time()
+        threading.Thread(target=self._warm_up_plot, name="tunewidgets-plot-warm-up", daemon=True).start()
         run.subscribe(self._on_event)
         self.log_line(f"{what} {run.config.project_name} in {run.run_dir} (full log: train.log there)")
         _route_library_logs(self)  # this app's log, while this app's threads emit
         run.start()
+
+    def _warm_up_plot(self) -> None:
+        try:
+            self.plot.warm_up()
+        except Exception:  # noqa: BLE001 - only a head start: the first redraw does the same work
+            self.event_errors.append(traceback.format_exc())
 
     def stop(self) -> None:
         if not self.running:

@@ -1,0 +1,98 @@
+"""Every non-LLM task in the app: the offline demo, preview, the guessed mapping, train, metrics plotted.
+
+Driven the way a user does it: choose the task, click "Use offline demo", look at the preview,
+type the same data path into a second app (the mapping is guessed from the columns), click Train and wait.
+"""
+
+from __future__ import annotations
+
+import pytest
+from ui_helpers import text_of, wait_until
+
+from tunewidgets.task_demos import DEMOS
+from tunewidgets.ui.plot import quality_metric
+
+CLASSIFIERS = {"text_classification", "image_classification", "tabular"}  # these write a confusion matrix
+IMAGES = {"image_classification", "image_regression", "object_detection"}
+LABELS = {"text_classification": "positive", "text_regression": "numeric", "token_classification": "B-PER",
+          "image_classification": "10 classes", "image_regression": "numeric", "object_detection": "objects",
+          "sentence-transformers:pair_class": "3 classes", "sentence-transformers:pair_score": "numeric",
+          "tabular": "2 classes"}
+
+
+def _demo(app, task):
+    app.task_panel.dropdown.value = task
+    app.model_panel.demo_button.click()
+    assert wait_until(lambda: app.data_panel.has_data and app.model_panel.name
+                      and not app.background.busy("demo"), timeout=180), app.model_panel.message.value
+    assert app.task_panel.task == task
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", list(DEMOS))
+def test_each_task_previews_guesses_its_mapping_trains_and_plots_its_metrics(app_factory, task):
+    app = app_factory()
+    _demo(app, task)
+    data = app.data_panel
+    expected = DEMOS[task][2]
+
+    # the preview: rows, and thumbnails for image data
+    assert data.num_rows and data.num_rows > 50
+    assert ("<img" in data.preview_html.value) == (task in IMAGES)
+    assert data.mapping() == expected and data.mapping_error is None
+    # the guess: another app, the same task, the data path typed in: the roles are found from the columns
+    other = app_factory()
+    other.task_panel.dropdown.value = task
+    other.data_panel.path.value = data.path.value
+    assert other.data_panel.mapping() == expected, (other.data_panel.mapping(), expected)
+    assert other.data_panel.mapping_error is None
+    # the label distribution for tasks with labels
+    if task in LABELS:
+        assert LABELS[task] in text_of(data.distribution), text_of(data.distribution)
+    else:
+        assert data.distribution.value == ""
+    if task == "tabular":
+        assert app.model_panel.name == "random_forest" and app.model_panel.text.disabled
+    assert app.can_train, app.problems
+
+    app.train_panel.train_button.click()
+    assert app.wait(600) == "finished", (app.run.error, app.train_panel.log.outputs[-3:])
+    assert app.train_panel.event_errors == []
+
+    plot = app.train_panel.plot
+    assert bytes(plot.image.value).startswith(b"\x89PNG")
+    assert plot.series["loss"].y, "the train loss is plotted"
+    assert plot.series["eval_loss"].y, "the eval loss is plotted"
+    scores = [k for r in app.run.metrics for k in r if quality_metric(k)]
+    assert scores, f"{task} logs an evaluation score"
+    assert plot.metrics and set(plot.metrics) <= set(scores), "evaluation scores are plotted like losses"
+    assert "eval" in text_of(plot.caption)
+    assert "final eval loss" in app.results_panel.metrics.value
+
+    shown = app.results_panel.confusion.layout.display != "none"
+    assert shown == (task in CLASSIFIERS), task
+    if shown:
+        assert bytes(app.results_panel.confusion.value).startswith(b"\x89PNG")
+
+
+def test_tabular_model_box_follows_the_hyperparameter(app_factory):
+    app = app_factory()
+    app.task_panel.dropdown.value = "tabular"
+    assert app.model_panel.text.disabled and app.model_panel.name == "xgboost"
+    app.set_param("model", "ridge")
+    assert app.model_panel.name == "ridge" and app.model_panel.error is None
+    app.task_panel.dropdown.value = "text_classification"
+    assert app.model_panel.name == "" and not app.model_panel.text.disabled
+
+
+def test_a_new_run_hides_the_previous_confusion_matrix(app_factory, tmp_path):
+    import json
+
+    app = app_factory()
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    (run_dir / "confusion_matrix.json").write_text(json.dumps({"labels": ["a", "b"], "matrix": [[3, 1], [0, 4]]}))
+    assert app.results_panel.show_confusion(run_dir)
+    assert app.results_panel.confusion.layout.display is None
+    assert not app.results_panel.show_confusion(None)
+    assert app.results_panel.confusion.layout.display == "none" and app.results_panel.confusion.value == b""
