@@ -68,7 +68,8 @@ def useful_tokens(model: str, data: str, block: int = BLOCK) -> int:
 
 
 def summarize(values: list[float], digits: int = 0) -> str:
-    """median (min-max) of a list of numbers."""
+    """median (min-max) of a list of numbers; "-" when there are none (e.g. too few log intervals)."""
+    values = [v for v in values if v == v]  # NaN: not measured
     if not values:
         return "-"
     f = f"{{:,.{digits}f}}"

@@ -2,12 +2,17 @@
 
 Choose the task, click "Use offline demo", see thumbnails of the digits and the class distribution,
 train, and read the metrics curve and the confusion matrix. Screenshots as in test_voila_e2e.py
-(``app-image-data.png``, ``app-image-results.png``).
+(``app-image-data.png``, ``app-image-results.png``); the README's are refreshed with
+
+    TUNEWIDGETS_SCREENSHOTS=docs TUNEWIDGETS_SCREENSHOT_WORKSPACE=/tmp/tunewidgets-workspace \
+        python -m pytest tests/ui/test_voila_tasks_e2e.py
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import pytest
 from browser_helpers import BROWSER_MARKS, app_clip, artifact_dirs, browser_page, free_port, screenshot, server
@@ -17,7 +22,7 @@ pytest.importorskip("voila")
 
 
 def test_image_classification_from_the_offline_demo_in_the_dashboard(tmp_path):
-    workspace = tmp_path / "ws"
+    workspace = Path(os.environ.get("TUNEWIDGETS_SCREENSHOT_WORKSPACE") or tmp_path / "ws")
     port = free_port()
     command = [sys.executable, "-m", "tunewidgets", "app", "--port", str(port), "--workspace", str(workspace),
                "--no-demo"]
@@ -37,7 +42,7 @@ def test_image_classification_from_the_offline_demo_in_the_dashboard(tmp_path):
         assert "tiny-vit" in page.input_value(".tw-model-path input")
         page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); return b && !b.disabled; }",
                                timeout=60_000, polling=200)
-        screenshot(page, "app-image-data.png", shots, clip=app_clip(page, ".tw-data-source", ".tw-distribution-box"))
+        screenshot(page, "app-image-data.png", shots, clip=app_clip(page, ".tw-data", ".tw-distribution-box"))
 
         page.click("button.tw-train")
         page.wait_for_function("() => document.querySelector('.tw-status').innerText.includes('finished')",
@@ -56,4 +61,4 @@ def test_image_classification_from_the_offline_demo_in_the_dashboard(tmp_path):
     assert errors == []
     assert overflow == [], overflow
     assert "Traceback" not in body
-    assert (workspace / "demo-image-classification" / "confusion_matrix.json").is_file()
+    assert list(workspace.glob("demo-image-classification*/confusion_matrix.json"))  # the run is in the workspace
