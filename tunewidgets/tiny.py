@@ -154,8 +154,9 @@ def _corpus(n: int = 3000, seed: int = 0) -> Iterator[str]:
 # ----------------------------------------------------------------------- tokenizer
 
 def build_tokenizer(out_dir: str | Path | None = None, vocab_size: int = 512,
-                    texts: list[str] | None = None):
-    """Train a byte-level BPE tokenizer with the CHATML chat template.
+                    texts: list[str] | None = None, chat: bool = True):
+    """Train a byte-level BPE tokenizer with the CHATML chat template (``chat=False``: a base model's, without
+    the ChatML tokens or any template, so a chat template must add them).
 
     ``texts`` replaces the built-in generated corpus. Returns a
     ``transformers.PreTrainedTokenizerFast``; saved to ``out_dir`` when given.
@@ -165,7 +166,9 @@ def build_tokenizer(out_dir: str | Path | None = None, vocab_size: int = 512,
 
     from tunewidgets.data.chat_templates import CHATML, TEMPLATE_SPECIAL_TOKENS
 
-    specials = list(dict.fromkeys(SPECIAL_TOKENS + TEMPLATE_SPECIAL_TOKENS["chatml"]))
+    chat_tokens = TEMPLATE_SPECIAL_TOKENS["chatml"]
+    specials = list(dict.fromkeys(SPECIAL_TOKENS + chat_tokens)) if chat else \
+        [t for t in SPECIAL_TOKENS if t not in chat_tokens]
     alphabet = pre_tokenizers.ByteLevel.alphabet()
     if vocab_size < len(alphabet) + len(specials):
         raise ValueError(f"vocab_size must be at least {len(alphabet) + len(specials)} "
@@ -182,11 +185,12 @@ def build_tokenizer(out_dir: str | Path | None = None, vocab_size: int = 512,
     hf_tok = PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token=BOS_EOS_UNK, eos_token=BOS_EOS_UNK, unk_token=BOS_EOS_UNK, pad_token=PAD,
-        extra_special_tokens=[IM_START, IM_END],
+        extra_special_tokens=[IM_START, IM_END] if chat else [],
         padding_side="right", model_max_length=512,
         clean_up_tokenization_spaces=False,
     )
-    hf_tok.chat_template = CHATML
+    if chat:
+        hf_tok.chat_template = CHATML
     if out_dir is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         hf_tok.save_pretrained(str(out_dir))
@@ -198,14 +202,15 @@ def build_tokenizer(out_dir: str | Path | None = None, vocab_size: int = 512,
 def build_tiny_llama(out_dir: str | Path, *, vocab_size: int = 512, hidden_size: int = 64,
                      layers: int = 2, heads: int = 4, kv_heads: int = 2,
                      intermediate_size: int = 128, max_position_embeddings: int = 512,
-                     seed: int = 0) -> str:
-    """Save a randomly initialised (seeded) ``LlamaForCausalLM`` and its tokenizer to ``out_dir``."""
+                     seed: int = 0, chat: bool = True) -> str:
+    """Save a randomly initialised (seeded) ``LlamaForCausalLM`` and its tokenizer to ``out_dir``
+    (``chat=False``: a base model whose tokenizer has no ChatML tokens and no template)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tok = build_tokenizer(out, vocab_size=vocab_size)
+    tok = build_tokenizer(out, vocab_size=vocab_size, chat=chat)
     config = LlamaConfig(
         vocab_size=len(tok), hidden_size=hidden_size, num_hidden_layers=layers,
         num_attention_heads=heads, num_key_value_heads=kv_heads,
@@ -216,7 +221,8 @@ def build_tiny_llama(out_dir: str | Path, *, vocab_size: int = 512, hidden_size:
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     # Stop generation at the end of a ChatML turn as well as at end of text.
-    model.generation_config.eos_token_id = [tok.eos_token_id, tok.convert_tokens_to_ids(IM_END)]
+    model.generation_config.eos_token_id = [tok.eos_token_id, tok.convert_tokens_to_ids(IM_END)] if chat \
+        else tok.eos_token_id
     model.generation_config.pad_token_id = tok.pad_token_id
     with _quiet_progress():
         model.save_pretrained(str(out))

@@ -87,7 +87,9 @@ def require_chat_template(tokenizer) -> None:
 
 
 def prepare_tokenizer(config: RunConfig):
-    """The base model's tokenizer with a pad token, padding side and the chosen chat template."""
+    """The base model's tokenizer with a pad token, padding side and the chosen chat template.
+
+    Returns ``(tokenizer, added)``: ``added`` lists the template's special tokens that were new to the vocabulary."""
     from ..data.chat import apply_chat_template_to_tokenizer
 
     tokenizer = load_tokenizer(config.base_model, hub_token(config))
@@ -96,9 +98,9 @@ def prepare_tokenizer(config: RunConfig):
         tokenizer.padding_side = p.padding
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    added = False
+    added: list[str] = []
     if config.data.chat_template:
-        added = bool(apply_chat_template_to_tokenizer(tokenizer, config.data.chat_template))
+        added = apply_chat_template_to_tokenizer(tokenizer, config.data.chat_template)
     return tokenizer, added
 
 
@@ -182,8 +184,15 @@ def quantization_config(kind: str, device: DeviceInfo):
     return BitsAndBytesConfig(load_in_8bit=True)
 
 
-def lora_config(config: RunConfig, task_type: str = "CAUSAL_LM"):
-    """A PEFT LoraConfig from the params, or None without peft."""
+def lora_config(config: RunConfig, task_type: str = "CAUSAL_LM", model=None, tokenizer=None,
+                added: list[str] | None = None, head: bool = True):
+    """A PEFT LoraConfig from the params, or None without peft.
+
+    Tokens a chat template added (chatml's <|im_start|>, <|im_end|> on a base model) start as untrained rows:
+    with LoRA alone the model could never learn to read or to end a turn with them. Their rows of the input
+    embedding (and of an untied LM head) are trained too, through PEFT's trainable tokens; every other row
+    stays frozen, and merging writes them into the saved model. ``head=False`` leaves the LM head alone:
+    TRL's fused LM head (SFT on CUDA) reads the head's weight directly and cannot go through PEFT's wrapper."""
     p = config.params
     if not p.peft:
         return None
@@ -194,8 +203,22 @@ def lora_config(config: RunConfig, task_type: str = "CAUSAL_LM"):
         targets = [t.strip() for t in str(targets).split(",") if t.strip()]
     return LoraConfig(
         r=p.lora_r, lora_alpha=p.lora_alpha, lora_dropout=p.lora_dropout, target_modules=targets,
-        bias="none", task_type=task_type,
+        bias="none", task_type=task_type, trainable_token_indices=new_token_rows(model, tokenizer, added, head),
     )
+
+
+def new_token_rows(model, tokenizer, added: list[str] | None, head: bool = True) -> dict[str, list[int]] | None:
+    """``{embedding module name: ids}`` (and the LM head's when it is not tied and ``head``) for the added tokens."""
+    if not added or model is None or tokenizer is None:
+        return None
+    ids = sorted(set(tokenizer.convert_tokens_to_ids(list(added))))
+    names = {id(module): name.rsplit(".", 1)[-1] for name, module in model.named_modules() if name}
+    embeddings = model.get_input_embeddings()
+    rows = {names[id(embeddings)]: ids}
+    output = model.get_output_embeddings() if head and hasattr(model, "get_output_embeddings") else None
+    if output is not None and id(output) in names and output.weight is not embeddings.weight:
+        rows[names[id(output)]] = ids
+    return rows
 
 
 def resolve_max_length(config: RunConfig, model, log=None) -> int:

@@ -92,7 +92,8 @@ def build(ctx: TaskContext) -> TrainJob:
         train_dataset=train,
         eval_dataset=valid,
         processing_class=tokenizer,
-        peft_config=lora_config(config),
+        peft_config=lora_config(config, model=model, tokenizer=tokenizer, added=added,
+                                head=False),  # TRL's DPO computes log-probs through its fused LM head
         callbacks=list(ctx.callbacks),
         limits=limits,
     )

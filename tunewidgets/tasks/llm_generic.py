@@ -88,7 +88,7 @@ def build(ctx: TaskContext) -> TrainJob:
     valid = blocks(valid_raw, "valid") if valid_raw is not None else None
 
     args = llm_arguments(ctx, has_eval=valid is not None, num_examples=len(train))
-    model = _with_adapter(model, config, args["activation_checkpointing"])
+    model = _with_adapter(model, config, args["activation_checkpointing"], tokenizer, added)
     trainer = Trainer(
         model=model,
         args=TrainingArguments(**args),
@@ -109,9 +109,9 @@ def build(ctx: TaskContext) -> TrainJob:
     )
 
 
-def _with_adapter(model, config, checkpointing: bool):
+def _with_adapter(model, config, checkpointing: bool, tokenizer=None, added: list[str] | None = None):
     """LoRA (and QLoRA preparation) applied here: plain Trainer does not take a peft_config."""
-    peft_config = lora_config(config)
+    peft_config = lora_config(config, model=model, tokenizer=tokenizer, added=added)
     if peft_config is None:
         return model
     from peft import get_peft_model, prepare_model_for_kbit_training

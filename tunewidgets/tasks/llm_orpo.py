@@ -106,7 +106,7 @@ def build(ctx: TaskContext) -> TrainJob:
         train_dataset=train,
         eval_dataset=valid,
         processing_class=tokenizer,
-        peft_config=lora_config(config),
+        peft_config=lora_config(config, model=model, tokenizer=tokenizer, added=added),
         callbacks=list(ctx.callbacks),
         limits=limits,
     )

@@ -67,7 +67,8 @@ def build(ctx: TaskContext) -> TrainJob:
         train_dataset=train,
         eval_dataset=valid,
         processing_class=tokenizer,
-        peft_config=lora_config(config, task_type="SEQ_CLS"),
+        peft_config=lora_config(config, task_type="SEQ_CLS", model=model, tokenizer=tokenizer,
+                                added=added),
         callbacks=list(ctx.callbacks),
     )
     return TrainJob(

@@ -161,7 +161,8 @@ def build(ctx: TaskContext) -> TrainJob:
         train_dataset=train,
         eval_dataset=valid,
         processing_class=tokenizer,
-        peft_config=lora_config(config),
+        peft_config=lora_config(config, model=model, tokenizer=tokenizer, added=added,
+                                head=False),  # TRL's fused LM head (any loss but the lean CPU one) reads it raw
         callbacks=list(ctx.callbacks),
     )
     return TrainJob(

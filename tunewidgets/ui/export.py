@@ -117,9 +117,21 @@ def python_script(config: RunConfig, *, workdir: str | Path | None = None, num_e
         targets = p.target_modules or "all-linear"
         targets_repr = repr(targets) if targets == "all-linear" else repr([t.strip() for t in targets.split(",")])
         lines += ["", "from peft import LoraConfig", "",
+                  "# the template's new tokens start untrained: their rows of the embedding (and of an untied head)",
+                  "# train with the adapter",
+                  "new_rows = None",
+                  "if added_tokens:",
+                  "    ids = tokenizer.convert_tokens_to_ids(added_tokens)",
+                  "    names = {id(m): n.rsplit('.', 1)[-1] for n, m in model.named_modules() if n}",
+                  "    new_rows = {names[id(model.get_input_embeddings())]: ids}",
+                  *([] if config.task in ("llm-sft", "llm-dpo") else [  # TRL's fused LM head bypasses PEFT's wrapper
+                      "    head = model.get_output_embeddings()",
+                      "    if head is not None and id(head) in names and head.weight is not model.get_input_embeddings().weight:",
+                      "        new_rows[names[id(head)]] = ids"]),
                   f"peft_config = LoraConfig(r={p.lora_r}, lora_alpha={p.lora_alpha}, lora_dropout={p.lora_dropout},",
                   f"                         target_modules={targets_repr}, bias='none', "
-                  f"task_type={'SEQ_CLS' if config.task == 'llm-reward' else 'CAUSAL_LM'!r})"]
+                  f"task_type={'SEQ_CLS' if config.task == 'llm-reward' else 'CAUSAL_LM'!r},",
+                  "                         trainable_token_indices=new_rows)"]
     lines += ["", "# ---- training", f"args = {config_cls}(", *_kwargs_lines(all_args), ")"]
     trainer_kwargs = ["    model=model,", "    args=args,", "    train_dataset=train,", "    eval_dataset=valid,",
                       "    processing_class=tokenizer,"]
