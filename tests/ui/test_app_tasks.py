@@ -96,3 +96,27 @@ def test_a_new_run_hides_the_previous_confusion_matrix(app_factory, tmp_path):
     assert app.results_panel.confusion.layout.display is None
     assert not app.results_panel.show_confusion(None)
     assert app.results_panel.confusion.layout.display == "none" and app.results_panel.confusion.value == b""
+
+
+@pytest.mark.slow
+def test_a_text_classifier_trained_in_a_subprocess_or_reattached_answers_predict(app_factory):
+    app = app_factory()
+    _demo(app, "text_classification")
+    app.train_panel.mode.value = "subprocess"
+    app.set_param("epochs", 2)
+    app.train_panel.train_button.click()
+    assert app.wait(300) == "finished", app.run.error
+    assert app.run.model is None  # trained in another process: nothing in memory yet
+    results = app.results_panel
+    assert not results.generate_button.disabled and results.generate_button.description == "Predict"
+    results.prompt.value = "a wonderful film, I loved it"
+    results.generate_button.click()
+    assert wait_until(lambda: "tw-generated" in results.output.value or results.message.value, timeout=120)
+    assert "positive:" in text_of(results.output) and "negative:" in text_of(results.output), results.message.value
+    assert type(app.model).__name__.endswith("ForSequenceClassification")
+
+    other = app_factory()
+    other.attach(app.run.run_dir)
+    assert not other.results_panel.generate_button.disabled
+    assert type(other.model).__name__.endswith("ForSequenceClassification")
+    assert other.results_panel.confusion.layout.display is None  # the run's confusion matrix, re-attached

@@ -165,12 +165,12 @@ class Run:
         return run
 
     def load_model(self):
-        """The trained model and tokenizer from the run directory (for subprocess or attached runs)."""
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        """The trained model and tokenizer (or image processor) from the run directory, with the class the task
+        trains (for subprocess or attached runs); tabular gives (pipeline, info)."""
+        from .saved import load_saved
 
         if self.model is None:
-            self.model = AutoModelForCausalLM.from_pretrained(self.rundir.path)
-            self.tokenizer = AutoTokenizer.from_pretrained(self.rundir.path)
+            self.model, self.tokenizer = load_saved(self.rundir.path, self.config.task)
         return self.model, self.tokenizer
 
     # --- internals

@@ -23,6 +23,7 @@ from ..config.run_config import RunConfig
 from ..config.tasks import TASKS, canonical_task
 from ..errors import ConfigError, TunewidgetsError
 from ..run.rundir import RunDirectory
+from ..run.saved import has_saved_model
 from ..workspace import workspace as served_workspace
 from . import reattach, theme
 from .checks_panel import ChecksPanel
@@ -168,18 +169,24 @@ class TrainerApp:
 
     @property
     def model(self):
-        """The trained model: the run's in memory, or loaded from a re-attached run directory."""
-        if self.run is not None:
-            return self.run.model
-        loaded = self._load_attached()
+        """The trained model: the run's in memory, loaded from its run directory (a run trained in a
+        subprocess), or from a re-attached run directory."""
+        loaded = self._trained()
         return loaded[0] if loaded else None
 
     @property
     def tokenizer(self):
-        if self.run is not None:
-            return self.run.tokenizer
-        loaded = self._load_attached()
+        """The trained model's tokenizer (an image processor for image tasks)."""
+        loaded = self._trained()
         return loaded[1] if loaded else None
+
+    def _trained(self):
+        if self.run is not None:
+            if self.run.model is None and self.run.mode == "subprocess" and self.run.state in ("finished", "stopped") \
+                    and has_saved_model(self.run.run_dir):
+                return self.run.load_model()
+            return self.run.model, self.run.tokenizer
+        return self._load_attached()
 
     def train(self):
         """Start training in the background (what the Train button does); returns the Run or None."""
@@ -407,7 +414,9 @@ class TrainerApp:
         self.results_panel.show_confusion(run.run_dir, status.get("step"))
         task = run.config.task
         supported = TASKS[task].family == "llm" or task in PREDICT_TASKS
-        self.results_panel.enable_generation(supported and run.model is not None and run.tokenizer is not None,
+        in_memory = run.model is not None and run.tokenizer is not None
+        saved = run.mode == "subprocess" and status["state"] in ("finished", "stopped") and has_saved_model(run.run_dir)
+        self.results_panel.enable_generation(supported and (in_memory or saved),
                                              "" if supported else "try the model here covers text and LLM tasks; "
                                              "use app.model", task)
         self.history_panel.refresh()
@@ -480,9 +489,9 @@ class TrainerApp:
         self.results_panel.show_metrics(records, {**status, "path": str(folder)})
         self.results_panel.show_confusion(folder, status.get("step"))
         task = self.task_panel.task
-        saved = status.get("state") in ("finished", "stopped") and (folder / "config.json").exists()
-        can = saved and TASKS[task].family == "llm"
-        self.results_panel.enable_generation(can, "" if can else "no saved LLM in this run directory", task)
+        saved = status.get("state") in ("finished", "stopped") and has_saved_model(folder)
+        can = saved and (TASKS[task].family == "llm" or task in PREDICT_TASKS)
+        self.results_panel.enable_generation(can, "" if can else "no saved model to try in this run directory", task)
         if reattach.writer_gone(status):
             self.train_panel.set_status(status["state"], "but its process is gone: Resume continues it")
         elif status.get("state") in reattach.ACTIVE_STATES:

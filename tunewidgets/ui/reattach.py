@@ -57,15 +57,9 @@ def follow(rundir: RunDirectory, *, on_records: Callable[[list[dict]], None], on
 
 
 def load_saved_model(folder: Path):
-    """(model, tokenizer) saved in a run directory (a full model or a PEFT adapter), or None."""
-    if not (folder / "config.json").exists() and not (folder / "adapter_config.json").exists():
+    """(model, tokenizer or processor) saved in a run directory for its task, or None when nothing was saved."""
+    from ..run.saved import has_saved_model, load_saved
+
+    if not has_saved_model(folder):
         return None
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    if (folder / "adapter_config.json").exists():
-        from peft import AutoPeftModelForCausalLM
-
-        model = AutoPeftModelForCausalLM.from_pretrained(str(folder))
-    else:
-        model = AutoModelForCausalLM.from_pretrained(str(folder))
-    return model, AutoTokenizer.from_pretrained(str(folder))
+    return load_saved(folder)
