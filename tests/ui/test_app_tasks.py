@@ -73,6 +73,30 @@ def test_each_task_previews_guesses_its_mapping_trains_and_plots_its_metrics(app
     assert shown == (task in CLASSIFIERS), task
     if shown:
         assert bytes(app.results_panel.confusion.value).startswith(b"\x89PNG")
+    if task in IMAGES:
+        _predict_an_image(app, task)
+
+
+def _predict_an_image(app, task):
+    import datetime
+    from pathlib import Path
+
+    results = app.results_panel
+    assert not results.generate_button.disabled and results.image_upload.layout.display is None
+    picture = next(Path(app.data_panel.path.value).glob("valid/**/*.png"))
+    content = picture.read_bytes()
+    results.image_upload.value = ({"name": picture.name, "type": "image/png", "size": len(content),
+                                   "content": memoryview(content), "last_modified": datetime.datetime.now()},)
+    results.generate_button.click()
+    assert wait_until(lambda: "tw-generated" in results.output.value or results.message.value, timeout=120)
+    answer = text_of(results.output)
+    assert 'class="tw-predicted-image"' in results.output.value, results.message.value
+    if task == "image_classification":
+        assert len(answer.strip().splitlines()) == 5 and all(":" in line for line in answer.strip().splitlines())
+    elif task == "image_regression":
+        float(answer.strip())
+    else:
+        assert "no object scored" in answer or " at (" in answer
 
 
 def test_tabular_model_box_follows_the_hyperparameter(app_factory):

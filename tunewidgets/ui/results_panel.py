@@ -62,7 +62,38 @@ def generate_text(model, tokenizer, prompt: str, max_new_tokens: int = 64, chat:
     return tokenizer.decode(output[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True)
 
 
-PREDICT_TASKS = ("text_classification", "text_regression", "token_classification", "seq2seq")
+IMAGE_TASKS = ("image_classification", "image_regression", "object_detection")
+PREDICT_TASKS = ("text_classification", "text_regression", "token_classification", "seq2seq", *IMAGE_TASKS)
+
+
+def predict_image(model, processor, task: str, image, threshold: float = 0.5) -> tuple[str, list | None]:
+    """(what the trained image model says, boxes as COCO objects for drawing or None) for one PIL image."""
+    import torch
+
+    model.eval()
+    device = next(model.parameters()).device
+    image = image.convert("RGB")
+    inputs = {k: v.to(device) for k, v in processor(images=image, return_tensors="pt").items()}
+    with torch.no_grad():
+        outputs = model(**inputs)
+    if task == "object_detection":
+        found = processor.post_process_object_detection(outputs, threshold=threshold,
+                                                        target_sizes=[(image.height, image.width)])[0]
+        boxes, lines, categories = [], [], []
+        for score, label, (x0, y0, x1, y1) in zip(found["scores"].tolist(), found["labels"].tolist(),
+                                                  found["boxes"].tolist()):
+            boxes.append([x0, y0, x1 - x0, y1 - y0])
+            categories.append(label)
+            lines.append(f"{model.config.id2label.get(label, label)}: {score:.3f} at "
+                         f"({x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f})")
+        text = "\n".join(lines[:20]) or f"no object scored {threshold} or more"
+        return text, [{"bbox": boxes, "category": categories}]
+    logits = outputs.logits[0]
+    if task == "image_regression":
+        return f"{float(logits[0]):.4g}", None
+    probs = torch.softmax(logits, -1).tolist()
+    ranked = sorted(enumerate(probs), key=lambda item: -item[1])[:5]
+    return "\n".join(f"{model.config.id2label.get(i, i)}: {p:.3f}" for i, p in ranked), None
 
 
 def predict_text(model, tokenizer, task: str, text: str, max_new_tokens: int = 64) -> str:
@@ -124,6 +155,9 @@ class ResultsPanel:
                                                      layout=widgets.Layout(width="260px"))
         self.chat = widgets.Checkbox(value=True, description="Use the chat template", indent=False,
                                      layout=widgets.Layout(width="200px"))
+        self.image_upload = widgets.FileUpload(accept="image/*", multiple=False, description="Choose an image",
+                                               layout=widgets.Layout(display="none", width="180px"))
+        self.image_upload.add_class("tw-predict-image")
         self.generate_button = widgets.Button(description="Generate", disabled=True, layout=widgets.Layout(width="100px"))
         self.generate_button.add_class("tw-generate")
         self.output = widgets.HTML()
@@ -133,7 +167,8 @@ class ResultsPanel:
         self.generate_button.on_click(guard(lambda _b: self.generate()))
         try_box = widgets.VBox([
             widgets.HTML('<b style="font-size:13px">Try the model</b>'), self.prompt,
-            theme.row(self.max_new_tokens, self.chat, self.generate_button), self.output, self.message])
+            theme.row(self.image_upload, self.max_new_tokens, self.chat, self.generate_button), self.output,
+            self.message])
         try_box.add_class("tw-try")
         self.tabs = widgets.Tab(children=[export_widget, load_widget, history_widget],
                                 titles=("Export", "Load a config", "History"))
@@ -166,7 +201,9 @@ class ResultsPanel:
 
     def enable_generation(self, enabled: bool, note: str = "", task: str = "llm-sft") -> None:
         """Offer the prompt box for this task: Generate for LLMs, Predict for text models."""
-        llm = task.startswith("llm")
+        llm, image = task.startswith("llm"), task in IMAGE_TASKS
+        self.prompt.layout.display = "none" if image else None
+        self.image_upload.layout.display = None if image else "none"
         self.generate_button.description = "Generate" if llm or task == "seq2seq" else "Predict"
         self.chat.layout.display = None if llm else "none"
         self.max_new_tokens.layout.display = None if llm or task == "seq2seq" else "none"
@@ -177,7 +214,13 @@ class ResultsPanel:
         self.generate_button.tooltip = note
 
     def generate(self) -> None:
-        prompt = self.prompt.value.strip()
+        if self.task in IMAGE_TASKS:
+            if not self.image_upload.value:
+                self._error("choose an image first")
+                return
+            prompt = bytes(self.image_upload.value[0]["content"])
+        else:
+            prompt = self.prompt.value.strip()
         if not prompt:
             self._error("type a prompt first")
             return
@@ -192,11 +235,23 @@ class ResultsPanel:
             if model is None or tokenizer is None:
                 self._error("no trained model in memory: train one or re-attach to a finished run")
                 return
-            if self.task.startswith("llm"):
+            picture = ""
+            if self.task in IMAGE_TASKS:
+                import io
+
+                from PIL import Image
+
+                from .thumbnails import thumbnail_uri
+
+                image = Image.open(io.BytesIO(prompt))
+                text, objects = predict_image(model, tokenizer, self.task, image)
+                uri = thumbnail_uri(image, objects[0] if objects else None, size=160)
+                picture = f'<img class="tw-predicted-image" src="{uri}" style="max-width:160px">' if uri else ""
+            elif self.task.startswith("llm"):
                 text = generate_text(model, tokenizer, prompt, self.max_new_tokens.value, self.chat.value)
             else:
                 text = predict_text(model, tokenizer, self.task, prompt, self.max_new_tokens.value)
-            self.output.value = (f'<div class="tw-generated" style="white-space:pre-wrap;font-family:monospace;'
+            self.output.value = (f'{picture}<div class="tw-generated" style="white-space:pre-wrap;font-family:monospace;'
                                  f'font-size:12px;border-left:3px solid {theme.GREEN};padding:4px 8px">'
                                  f"{theme.esc(text) or '(empty)'}</div>")
         except Exception as exc:  # noqa: BLE001 - shown, never raised
