@@ -50,6 +50,15 @@ def test_image_classification_from_the_offline_demo_in_the_dashboard(tmp_path):
         page.wait_for_selector(".tw-confusion img, img.tw-confusion", state="visible", timeout=30_000)
         caption = page.inner_text(".tw-plot-caption")
         assert "eval accuracy" in caption
+        # try the model on an image from the validation split
+        picture = next((workspace / "demo" / "data" / "image-classification" / "valid").glob("*/*.png"))
+        with page.expect_file_chooser() as chooser:  # what a user's click on "Choose an image" opens
+            page.click(".tw-predict-image")
+        chooser.value.set_files(str(picture))
+        page.wait_for_selector(".tw-predict-image:has-text('(1)')", timeout=30_000)
+        page.click(".tw-try button:has-text('Predict')")
+        page.wait_for_selector("img.tw-predicted-image", timeout=60_000)
+        assert page.inner_text(".tw-generated").count(":") == 5  # the five most likely classes with scores
         page.wait_for_timeout(300)
         screenshot(page, "app-image-results.png", shots, clip=app_clip(page, ".tw-train-panel", ".tw-results"))
         overflow = page.evaluate(
