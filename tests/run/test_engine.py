@@ -136,3 +136,16 @@ def test_thread_mode_keeps_the_caller_free(sft_config, tmp_path):
     assert run.wait(300) == "finished"
     assert ticks > 5  # the caller kept running while training happened
     assert time.time() - t0 < 300
+
+
+def test_a_finished_run_closes_its_log_file(sft_config, tmp_path):
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        run = Run(sft_config, workdir=tmp_path).run()
+        gc.collect()  # an unclosed file reports itself when collected
+    assert run.state == "finished"
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning) and "train.log" in str(w.message)]
+    assert leaks == []

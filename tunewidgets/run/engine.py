@@ -274,6 +274,7 @@ class Run:
             if log_handler is not None:
                 for name in ("transformers", "trl", "peft", "datasets"):
                     logging.getLogger(name).removeHandler(log_handler)
+                log_handler.close()  # one open train.log per run would pile up in a long notebook session
             self._done.set()
 
     def _check_resume_target(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,10 @@ from ..config.run_config import RunConfig
 from ..errors import DataError, ModelError
 from ..run.device import DeviceInfo
 from .base import TaskContext
+
+# TRL 1.16 still reads model.is_gradient_checkpointing, which transformers 5 deprecates: a warning per run that
+# the user can do nothing about (and that would land under the notebook cell) - not ours to show.
+warnings.filterwarnings("ignore", message=r"`is_gradient_checkpointing` is deprecated", category=FutureWarning)
 from .common import (
     check_model_source,
     fit_to_machine,
