@@ -209,7 +209,7 @@ class LivePlot:
             self.last_draw = time.monotonic()
             self.draws += 1
             figure = self._ensure_figure(with_metrics=bool(self.metrics))
-            loss_ax, lr_ax = figure.axes[0], figure.axes[-1]
+            loss_ax = figure.axes[0]
             (raw_x, raw_y), (sm_x, sm_y) = data["loss"]
             self._lines["loss_raw"].set_data(raw_x, raw_y)
             self._lines["loss_smooth"].set_data(sm_x, sm_y)
