@@ -25,7 +25,7 @@ from browser_helpers import stray_outputs
 pytestmark = BROWSER_MARKS
 pytest.importorskip("voila")
 
-MAX_STEPS = 30  # the demo's 3 epochs are 69 steps; 30 keeps the test short and still crosses an eval
+MAX_STEPS = 45  # the demo's 3 epochs are 69 steps; 45 keeps the test short and still crosses an eval
 
 STEP = "() => { const m = (document.querySelector('.tw-step') || {}).innerText?.match(/step (\\d+) \\//); " \
        "return m ? +m[1] : -1; }"
@@ -74,6 +74,7 @@ def test_a_newcomer_trains_the_demo_in_the_dashboard(tmp_path):
 
         page.click("button.tw-train")
         page.wait_for_function(f"() => ({STEP})() >= 2", timeout=120_000, polling=100)
+        assert "running" in page.inner_text(".tw-status")
         first_step, first_plot = page.evaluate(STEP), page.get_attribute("img.tw-plot", "src")
         timings["first step"] = time.monotonic() - start
         page.wait_for_function(f"() => ({STEP})() >= {first_step + 6}", timeout=120_000, polling=100)
@@ -81,7 +82,7 @@ def test_a_newcomer_trains_the_demo_in_the_dashboard(tmp_path):
         page.wait_for_function("(before) => document.querySelector('img.tw-plot').src !== before", arg=first_plot,
                                timeout=30_000, polling=100)  # the live plot redraws
         page.wait_for_function(f"() => ({STEP})() >= {MAX_STEPS * 2 // 3}", timeout=120_000, polling=100)
-        assert "running" in page.inner_text(".tw-status")  # mid-training, a curve worth showing
+        # mid-training, a curve worth showing (on a fast machine the run may already have finished)
         screenshot(page, "app-training.png", shots, clip=app_clip(page, ".tw-train-panel", ".tw-log"))
 
         page.wait_for_function("() => document.querySelector('.tw-status').innerText.includes('finished')",
