@@ -144,3 +144,31 @@ def test_a_text_classifier_trained_in_a_subprocess_or_reattached_answers_predict
     assert not other.results_panel.generate_button.disabled
     assert type(other.model).__name__.endswith("ForSequenceClassification")
     assert other.results_panel.confusion.layout.display is None  # the run's confusion matrix, re-attached
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task, prompt, expected", [
+    ("tabular", '[{"mean radius": 20.0, "worst area": 2000.0}, {"mean radius": 8.0, "worst area": 200.0}]',
+     "row 2: target = "),
+    ("sentence-transformers:pair", "A man is riding a bike.\nA man rides a bicycle.\nThe market sells apples.",
+     "A man rides a bicycle."),
+])
+def test_tabular_and_sentence_models_answer_predict(app_factory, task, prompt, expected):
+    app = app_factory()
+    _demo(app, task)
+    app.train_panel.train_button.click()
+    assert app.wait(300) == "finished", app.run.error
+    results = app.results_panel
+    assert not results.generate_button.disabled
+    results.prompt.value = prompt
+    results.generate_button.click()
+    assert wait_until(lambda: "tw-generated" in results.output.value or results.message.value, timeout=120)
+    answer = text_of(results.output)
+    assert expected in answer, (answer, results.message.value)
+    if task == "tabular":
+        assert "row 1: target = " in answer
+        results.prompt.value = "not json"
+        results.generate_button.click()
+        assert wait_until(lambda: "not JSON" in results.message.value, timeout=60)
+    else:
+        assert len(answer.strip().splitlines()) == 2  # two lines compared with the first

@@ -169,7 +169,7 @@ class Run:
         trains (for subprocess or attached runs); tabular gives (pipeline, info)."""
         from .saved import load_saved
 
-        if self.model is None:
+        if self.model is None or self.tokenizer is None:
             self.model, self.tokenizer = load_saved(self.rundir.path, self.config.task)
         return self.model, self.tokenizer
 

@@ -33,7 +33,7 @@ from .export_panel import ExportPanel, LoadPanel
 from .history import HistoryPanel
 from .model_panel import ModelPanel
 from .params_panel import ParamsPanel
-from .results_panel import PREDICT_TASKS, ResultsPanel
+from .results_panel import PREDICT_TASKS, ST_TASKS, ResultsPanel
 from .task_panel import TaskPanel, is_trainable
 from .train_panel import TrainPanel
 
@@ -182,8 +182,9 @@ class TrainerApp:
 
     def _trained(self):
         if self.run is not None:
-            if self.run.model is None and self.run.mode == "subprocess" and self.run.state in ("finished", "stopped") \
-                    and has_saved_model(self.run.run_dir):
+            incomplete = self.run.model is None or (self.run.config.task == "tabular" and self.run.tokenizer is None)
+            if incomplete and self.run.state in ("finished", "stopped") and has_saved_model(self.run.run_dir):
+                # trained in a subprocess, or a tabular pipeline (whose info, the "tokenizer", is in the run dir)
                 return self.run.load_model()
             return self.run.model, self.run.tokenizer
         return self._load_attached()
@@ -414,8 +415,8 @@ class TrainerApp:
         self.results_panel.show_confusion(run.run_dir, status.get("step"))
         task = run.config.task
         supported = TASKS[task].family == "llm" or task in PREDICT_TASKS
-        in_memory = run.model is not None and run.tokenizer is not None
-        saved = run.mode == "subprocess" and status["state"] in ("finished", "stopped") and has_saved_model(run.run_dir)
+        in_memory = run.model is not None and (run.tokenizer is not None or task in ST_TASKS)
+        saved = status["state"] in ("finished", "stopped") and has_saved_model(run.run_dir)
         self.results_panel.enable_generation(supported and (in_memory or saved),
                                              "" if supported else "try the model here covers text and LLM tasks; "
                                              "use app.model", task)

@@ -63,7 +63,60 @@ def generate_text(model, tokenizer, prompt: str, max_new_tokens: int = 64, chat:
 
 
 IMAGE_TASKS = ("image_classification", "image_regression", "object_detection")
-PREDICT_TASKS = ("text_classification", "text_regression", "token_classification", "seq2seq", *IMAGE_TASKS)
+ST_TASKS = tuple(f"sentence-transformers:{kind}" for kind in ("pair", "pair_class", "pair_score", "triplet", "qa"))
+PREDICT_TASKS = ("text_classification", "text_regression", "token_classification", "seq2seq", *IMAGE_TASKS,
+                 *ST_TASKS, "tabular")
+PLACEHOLDERS = {
+    "tabular": 'a row as JSON, e.g. {"age": 41, "income": 52000} (or a list of rows); missing columns are imputed',
+    **{task: "two or more sentences, one per line: each is compared with the first (cosine similarity)"
+       for task in ST_TASKS},
+}
+
+
+def predict_sentences(model, text: str) -> str:
+    """Cosine similarity of every line to the first, with the trained sentence encoder."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    vectors = model.encode(lines, convert_to_tensor=True, normalize_embeddings=True)
+    if len(lines) == 1:
+        return f"one {vectors.shape[-1]}-dimensional embedding: give two or more lines to compare them"
+    scores = (vectors[1:] @ vectors[0]).tolist()
+    return "\n".join(f"{score:+.3f}  {line}" for score, line in zip(scores, lines[1:]))
+
+
+def predict_rows(pipeline, info: dict, text: str) -> str:
+    """The fitted tabular pipeline's prediction for rows given as JSON."""
+    import json
+
+    import pandas as pd
+
+    from ..errors import DataError
+
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not JSON: {exc.msg} (column {exc.colno}); give a row like {{\"column\": value}}") from None
+    rows = [rows] if isinstance(rows, dict) else rows
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise DataError("give a JSON object (one row) or a list of objects")
+    features = list(info.get("features") or [])
+    unknown = sorted({k for r in rows for k in r} - set(features))
+    frame = pd.DataFrame(rows).reindex(columns=features)
+    predictions = pipeline.predict(frame)
+    targets = info.get("targets") or ["prediction"]
+    names = info.get("labels") or {}
+    ids = str(info.get("predicts", "")).startswith("class ids")  # xgboost predicts class ids: show the labels
+
+    def shown(target: str, value) -> str:
+        if ids and names.get(target):
+            return str(names[target][int(value)])
+        return str(value.item() if hasattr(value, "item") else value)
+
+    lines = [f"row {i + 1}: " + ", ".join(f"{t} = {shown(t, v)}" for t, v in
+                                          zip(targets, value if getattr(value, "ndim", 0) else [value]))
+             for i, value in enumerate(predictions)]
+    if unknown:
+        lines.append(f"(not features of this model, ignored: {', '.join(unknown)})")
+    return "\n".join(lines)
 
 
 def predict_image(model, processor, task: str, image, threshold: float = 0.5) -> tuple[str, list | None]:
@@ -208,7 +261,7 @@ class ResultsPanel:
         self.chat.layout.display = None if llm else "none"
         self.max_new_tokens.layout.display = None if llm or task == "seq2seq" else "none"
         self.prompt.placeholder = ("Ask the trained model something, e.g. What is 2 plus 3?" if llm
-                                   else "Text for the trained model")
+                                   else PLACEHOLDERS.get(task, "Text for the trained model"))
         self.task = task
         self.generate_button.disabled = not enabled
         self.generate_button.tooltip = note
@@ -232,7 +285,7 @@ class ResultsPanel:
     def _generate(self, prompt: str) -> None:
         try:
             model, tokenizer = self.get_model()
-            if model is None or tokenizer is None:
+            if model is None or (tokenizer is None and self.task not in ST_TASKS):
                 self._error("no trained model in memory: train one or re-attach to a finished run")
                 return
             picture = ""
@@ -249,6 +302,10 @@ class ResultsPanel:
                 picture = f'<img class="tw-predicted-image" src="{uri}" style="max-width:160px">' if uri else ""
             elif self.task.startswith("llm"):
                 text = generate_text(model, tokenizer, prompt, self.max_new_tokens.value, self.chat.value)
+            elif self.task in ST_TASKS:
+                text = predict_sentences(model, prompt)
+            elif self.task == "tabular":
+                text = predict_rows(model, tokenizer, prompt)
             else:
                 text = predict_text(model, tokenizer, self.task, prompt, self.max_new_tokens.value)
             self.output.value = (f'{picture}<div class="tw-generated" style="white-space:pre-wrap;font-family:monospace;'
