@@ -9,7 +9,7 @@ from typing import Any
 from ..config.run_config import RunConfig
 from ..errors import DataError, ModelError
 from ..run.device import DeviceInfo
-from .base import TaskContext
+from .base import TaskContext, TrainJob
 
 # TRL 1.16 still reads model.is_gradient_checkpointing, which transformers 5 deprecates: a warning per run that
 # the user can do nothing about (and that would land under the notebook cell) - not ours to show.
@@ -260,6 +260,20 @@ def llm_arguments(ctx: TaskContext, *, has_eval: bool, num_examples: int) -> dic
 
 
 # --------------------------------------------------------------------------- saving
+
+
+def llm_job(ctx: TaskContext, trainer, tokenizer, train, valid, head: str = "causal",
+            notes: list[str] | None = None) -> TrainJob:
+    """The TrainJob every LLM task returns: its trainer's model, and saving through :func:`save_llm`."""
+    return TrainJob(
+        trainer=trainer,
+        model=trainer.model,
+        tokenizer=tokenizer,
+        save=lambda run_dir: save_llm(trainer, tokenizer, ctx.config, run_dir, ctx.device, head=head),
+        num_train_examples=len(train),
+        num_valid_examples=len(valid) if valid is not None else 0,
+        notes=list(notes or []),
+    )
 
 
 def save_llm(trainer, tokenizer, config: RunConfig, run_dir: Path, device: DeviceInfo | None = None,

@@ -11,18 +11,14 @@ import copy
 
 from .base import TaskContext, TrainJob
 from .llm_common import (
-    is_conversational_column,
+    llm_arguments,
+    llm_job,
     load_causal_lm,
-    load_train_valid,
     lora_config,
-    prepare_tokenizer,
-    require_chat_template,
     resolve_max_length,
     safe_map,
-    save_llm,
-    llm_arguments,
 )
-from .llm_preference import prepare_preference, truncate_pair
+from .llm_preference import load_preference_setup, truncate_pair
 
 
 def _trainer_class():
@@ -70,14 +66,7 @@ def build(ctx: TaskContext) -> TrainJob:
     from trl import DPOConfig
 
     config, p = ctx.config, ctx.config.params
-    train_raw, valid_raw = load_train_valid(ctx)
-    train = prepare_preference(train_raw, "train", config.task)
-    valid = prepare_preference(valid_raw, "valid", config.task) if valid_raw is not None else None
-
-    tokenizer, added = prepare_tokenizer(config)
-    if is_conversational_column(train, "chosen"):
-        require_chat_template(tokenizer)
-    model = load_causal_lm(config, ctx.device, tokenizer, added)
+    train, valid, tokenizer, added, model = load_preference_setup(ctx)
     ref = reference_model(ctx, model, tokenizer)
     max_length = resolve_max_length(config, model, ctx.log)
 
@@ -97,11 +86,4 @@ def build(ctx: TaskContext) -> TrainJob:
         callbacks=list(ctx.callbacks),
         limits=limits,
     )
-    return TrainJob(
-        trainer=trainer,
-        model=trainer.model,
-        tokenizer=tokenizer,
-        save=lambda run_dir: save_llm(trainer, tokenizer, config, run_dir, ctx.device),
-        num_train_examples=len(train),
-        num_valid_examples=len(valid) if valid is not None else 0,
-    )
+    return llm_job(ctx, trainer, tokenizer, train, valid)

@@ -12,6 +12,8 @@ from ..errors import DataError
 from .base import TaskContext, TrainJob
 from .llm_common import (
     is_conversational_column,
+    llm_arguments,
+    llm_job,
     load_causal_lm,
     load_train_valid,
     lora_config,
@@ -20,8 +22,6 @@ from .llm_common import (
     require_chat_template,
     resolve_max_length,
     safe_map,
-    save_llm,
-    llm_arguments,
 )
 
 
@@ -98,15 +98,7 @@ def build(ctx: TaskContext) -> TrainJob:
         processing_class=tokenizer,
         callbacks=list(ctx.callbacks),
     )
-    return TrainJob(
-        trainer=trainer,
-        model=trainer.model,
-        tokenizer=tokenizer,
-        save=lambda run_dir: save_llm(trainer, tokenizer, config, run_dir, ctx.device),
-        num_train_examples=len(train),
-        num_valid_examples=len(valid) if valid is not None else 0,
-        notes=[f"{len(train)} blocks of up to {block_size} tokens"],
-    )
+    return llm_job(ctx, trainer, tokenizer, train, valid, notes=[f"{len(train)} blocks of up to {block_size} tokens"])
 
 
 def _with_adapter(model, config, checkpointing: bool, tokenizer=None, added: list[str] | None = None):

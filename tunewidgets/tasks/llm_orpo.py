@@ -11,17 +11,12 @@ import os
 
 from .base import TaskContext, TrainJob
 from .llm_common import (
-    is_conversational_column,
-    load_causal_lm,
-    load_train_valid,
-    lora_config,
-    prepare_tokenizer,
-    require_chat_template,
-    resolve_max_length,
-    save_llm,
     llm_arguments,
+    llm_job,
+    lora_config,
+    resolve_max_length,
 )
-from .llm_preference import prepare_preference, truncate_pair
+from .llm_preference import load_preference_setup, truncate_pair
 
 _UNLIMITED = 1 << 30
 
@@ -85,14 +80,7 @@ def truncate_orpo_row(batch: dict, *, max_length: int, max_prompt_length: int | 
 def build(ctx: TaskContext) -> TrainJob:
     ORPOConfig, _ = _orpo()
     config, p = ctx.config, ctx.config.params
-    train_raw, valid_raw = load_train_valid(ctx)
-    train = prepare_preference(train_raw, "train", config.task)
-    valid = prepare_preference(valid_raw, "valid", config.task) if valid_raw is not None else None
-
-    tokenizer, added = prepare_tokenizer(config)
-    if is_conversational_column(train, "chosen"):
-        require_chat_template(tokenizer)
-    model = load_causal_lm(config, ctx.device, tokenizer, added)
+    train, valid, tokenizer, added, model = load_preference_setup(ctx)
     max_length = resolve_max_length(config, model, ctx.log)
 
     args = llm_arguments(ctx, has_eval=valid is not None, num_examples=len(train))
@@ -110,11 +98,4 @@ def build(ctx: TaskContext) -> TrainJob:
         callbacks=list(ctx.callbacks),
         limits=limits,
     )
-    return TrainJob(
-        trainer=trainer,
-        model=trainer.model,
-        tokenizer=tokenizer,
-        save=lambda run_dir: save_llm(trainer, tokenizer, config, run_dir, ctx.device),
-        num_train_examples=len(train),
-        num_valid_examples=len(valid) if valid is not None else 0,
-    )
+    return llm_job(ctx, trainer, tokenizer, train, valid)

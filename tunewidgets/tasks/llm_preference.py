@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from ..data.chat import is_conversational, parse_messages
 from ..errors import DataError
-from .llm_common import safe_map
+from .llm_common import (
+    is_conversational_column,
+    load_causal_lm,
+    load_train_valid,
+    prepare_tokenizer,
+    require_chat_template,
+    safe_map,
+)
 
 
 def prepare_preference(dataset, name: str, task: str):
@@ -159,3 +166,19 @@ def _common_prefix(a: list, b: list) -> int:
             break
         n += 1
     return n
+
+
+def load_preference_setup(ctx, head: str = "causal"):
+    """What llm-reward, llm-dpo and llm-orpo start from: ``(train, valid, tokenizer, added, model)``.
+
+    The pairs in TRL's shape, the tokenizer with its chat template (required for conversations) and the
+    model with embeddings grown for the template's new tokens (``added``)."""
+    config = ctx.config
+    train_raw, valid_raw = load_train_valid(ctx)
+    train = prepare_preference(train_raw, "train", config.task)
+    valid = prepare_preference(valid_raw, "valid", config.task) if valid_raw is not None else None
+    tokenizer, added = prepare_tokenizer(config)
+    if is_conversational_column(train, "chosen"):
+        require_chat_template(tokenizer)
+    model = load_causal_lm(config, ctx.device, tokenizer, added, head=head)
+    return train, valid, tokenizer, added, model

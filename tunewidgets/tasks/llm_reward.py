@@ -9,18 +9,13 @@ from __future__ import annotations
 from ..errors import DataError
 from .base import TaskContext, TrainJob
 from .llm_common import (
-    is_conversational_column,
-    load_causal_lm,
-    load_train_valid,
+    llm_arguments,
+    llm_job,
     lora_config,
-    prepare_tokenizer,
-    require_chat_template,
     resolve_max_length,
     safe_map,
-    save_llm,
-    llm_arguments,
 )
-from .llm_preference import prepare_preference, tokenize_preference, truncate_pair
+from .llm_preference import load_preference_setup, tokenize_preference, truncate_pair
 
 
 def tokenize_pairs(dataset, tokenizer, *, max_length: int, max_prompt_length: int | None,
@@ -42,14 +37,7 @@ def build(ctx: TaskContext) -> TrainJob:
     from trl import RewardConfig, RewardTrainer
 
     config, p = ctx.config, ctx.config.params
-    train_raw, valid_raw = load_train_valid(ctx)
-    train = prepare_preference(train_raw, "train", config.task)
-    valid = prepare_preference(valid_raw, "valid", config.task) if valid_raw is not None else None
-
-    tokenizer, added = prepare_tokenizer(config)
-    if is_conversational_column(train, "chosen"):
-        require_chat_template(tokenizer)
-    model = load_causal_lm(config, ctx.device, tokenizer, added, head="reward")
+    train, valid, tokenizer, added, model = load_preference_setup(ctx, head="reward")
     max_length = resolve_max_length(config, model, ctx.log)
     limits = dict(max_length=max_length, max_prompt_length=p.max_prompt_length,
                   max_completion_length=p.max_completion_length)
@@ -71,11 +59,4 @@ def build(ctx: TaskContext) -> TrainJob:
                                 added=added),
         callbacks=list(ctx.callbacks),
     )
-    return TrainJob(
-        trainer=trainer,
-        model=trainer.model,
-        tokenizer=tokenizer,
-        save=lambda run_dir: save_llm(trainer, tokenizer, config, run_dir, ctx.device, head="reward"),
-        num_train_examples=len(train),
-        num_valid_examples=len(valid) if valid is not None else 0,
-    )
+    return llm_job(ctx, trainer, tokenizer, train, valid, head="reward")

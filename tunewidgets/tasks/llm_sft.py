@@ -7,6 +7,7 @@ from .base import TaskContext, TrainJob
 from .llm_common import (
     is_conversational_column,
     llm_arguments,
+    llm_job,
     load_causal_lm,
     load_train_valid,
     lora_config,
@@ -15,7 +16,6 @@ from .llm_common import (
     require_chat_template,
     resolve_max_length,
     resolve_packing,
-    save_llm,
 )
 
 
@@ -165,12 +165,4 @@ def build(ctx: TaskContext) -> TrainJob:
                                 head=False),  # TRL's fused LM head (any loss but the lean CPU one) reads it raw
         callbacks=list(ctx.callbacks),
     )
-    return TrainJob(
-        trainer=trainer,
-        model=trainer.model,
-        tokenizer=tokenizer,
-        save=lambda run_dir: save_llm(trainer, tokenizer, config, run_dir, ctx.device),
-        num_train_examples=len(train),
-        num_valid_examples=len(valid) if valid is not None else 0,
-        notes=[f"packing {'on' if packing else 'off'}"],
-    )
+    return llm_job(ctx, trainer, tokenizer, train, valid, notes=[f"packing {'on' if packing else 'off'}"])
