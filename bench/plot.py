@@ -26,25 +26,6 @@ from _common import machine_note, summarize, table  # noqa: E402
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp())
 
 
-def _redraw_times(ui_bench, points: int, repeat: int) -> tuple[list[float], list[float], float]:
-    """Wall and thread-CPU milliseconds of ``repeat`` redraws of a plot holding ``points`` logged steps."""
-    import time
-
-    from tunewidgets.ui.plot import LivePlot
-
-    plot = LivePlot()
-    plot.extend(ui_bench._records(points))
-    plot.draw()  # warm: figure built, fonts cached
-    wall, cpu = [], []
-    for _ in range(repeat):
-        plot._dirty = True
-        start, start_cpu = time.perf_counter(), time.thread_time()
-        plot.draw()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.thread_time() - start_cpu) * 1000)
-    return wall, cpu, len(bytes(plot.image.value)) / 1024
-
-
 def main(argv: list[str] | None = None) -> int:
     from tunewidgets.ui import bench as ui_bench
 
@@ -59,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         args.repeat, args.redraws, args.rounds = 2, 20, 1
     rows, at_10k = [], None
     for points in sizes:
-        wall, cpu, png = _redraw_times(ui_bench, points, args.repeat)
+        wall, cpu, png = ui_bench.redraw_times(points, args.repeat)
         if points == 10_000:
             at_10k = statistics.median(wall)
         rows.append([f"{points:,}", summarize(wall, 1), summarize(cpu, 1), f"{png:.0f}",

@@ -12,7 +12,7 @@ from ..errors import DataError
 from .base import TaskContext, TrainJob
 from .images import check_images, data_root, open_image
 from .splits import load_train_valid
-from .supervised import early_stopping, load_head, load_processor, trainer_arguments
+from .supervised import early_stopping, load_head, load_processor, trainer_arguments, trainer_job
 from .text_classification import classification_compute_metrics, prepare_targets, regression_compute_metrics
 
 
@@ -65,10 +65,4 @@ def build(ctx: TaskContext) -> TrainJob:
         callbacks=[*ctx.callbacks, *early_stopping(ctx, has_eval)],
     )
 
-    def save(run_dir):
-        trainer.save_model(str(run_dir))
-        processor.save_pretrained(str(run_dir))
-
-    return TrainJob(trainer=trainer, model=model, tokenizer=processor, save=save, num_train_examples=len(train),
-                    num_valid_examples=len(valid) if valid is not None else 0,
-                    notes=[] if regression else [f"{len(labels)} classes: {', '.join(labels.names[:10])}"])
+    return trainer_job(trainer, model, processor, train, valid, notes=[] if regression else [f"{len(labels)} classes: {', '.join(labels.names[:10])}"])

@@ -89,6 +89,11 @@ def _sort_key(key: Any):
 def classlabel_names(dataset, column: str) -> list[str] | None:
     """The names of a ClassLabel column (or of a list of ClassLabels, as token tags), else None."""
     feature = getattr(dataset, "features", {}).get(column) if hasattr(dataset, "features") else None
+    return feature_class_names(feature)
+
+
+def feature_class_names(feature) -> list[str] | None:
+    """The names of a ClassLabel feature, found through up to two levels of List/Sequence, else None."""
     for _ in range(3):
         if feature is None:
             return None

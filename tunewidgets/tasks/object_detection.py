@@ -14,10 +14,10 @@ import numpy as np
 from ..errors import DataError
 from .base import TaskContext, TrainJob
 from .images import check_images, data_root, open_image
-from .labels import check_known, labels_from_values
+from .labels import check_known, feature_class_names, labels_from_values
 from .metrics import mean_average_precision
 from .splits import load_train_valid
-from .supervised import early_stopping, load_head, load_processor, trainer_arguments
+from .supervised import early_stopping, load_head, load_processor, trainer_arguments, trainer_job
 
 # Model outputs the Trainer must not gather for compute_metrics (only logits and boxes are needed).
 _IGNORE_AT_EVAL = ["loss_dict", "auxiliary_outputs", "last_hidden_state", "encoder_last_hidden_state",
@@ -49,17 +49,7 @@ def _category_names(dataset) -> list[str] | None:
     inner = feature.get("category") if isinstance(feature, dict) else None
     if inner is None and isinstance(getattr(feature, "feature", None), dict):
         inner = feature.feature.get("category")
-    return _names_of(inner)
-
-
-def _names_of(feature) -> list[str] | None:
-    for _ in range(3):
-        if feature is None:
-            return None
-        if hasattr(feature, "names") and hasattr(feature, "str2int"):
-            return list(feature.names)
-        feature = getattr(feature, "feature", None)
-    return None
+    return feature_class_names(inner)
 
 
 def _cxcywh_to_xyxy(boxes: np.ndarray, height: float, width: float) -> np.ndarray:
@@ -158,10 +148,4 @@ def build(ctx: TaskContext) -> TrainJob:
         callbacks=[*ctx.callbacks, *early_stopping(ctx, has_eval)],
     )
 
-    def save(run_dir):
-        trainer.save_model(str(run_dir))
-        processor.save_pretrained(str(run_dir))
-
-    return TrainJob(trainer=trainer, model=model, tokenizer=processor, save=save, num_train_examples=len(train),
-                    num_valid_examples=len(valid) if valid is not None else 0,
-                    notes=[f"{len(labels)} categories: {', '.join(labels.names[:10])}"])
+    return trainer_job(trainer, model, processor, train, valid, notes=[f"{len(labels)} categories: {', '.join(labels.names[:10])}"])

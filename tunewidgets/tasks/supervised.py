@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, ModelError
-from .base import TaskContext
+from .base import TaskContext, TrainJob
 from .common import check_model_source, fit_to_machine, hub_failure, missing_model_files, training_arguments
 from .splits import hub_token
 
@@ -122,3 +122,13 @@ def ensure_pad_token(tokenizer, model=None) -> None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     if model is not None and getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = tokenizer.pad_token_id
+
+
+def trainer_job(trainer, model, processor, train, valid, notes: list[str]) -> TrainJob:
+    """The TrainJob of a transformers-Trainer task: the model saved with its tokenizer or image processor."""
+    def save(run_dir):
+        trainer.save_model(str(run_dir))
+        processor.save_pretrained(str(run_dir))
+
+    return TrainJob(trainer=trainer, model=model, tokenizer=processor, save=save, num_train_examples=len(train),
+                    num_valid_examples=len(valid) if valid is not None else 0, notes=notes)

@@ -21,6 +21,7 @@ from .supervised import (
     load_processor,
     max_length,
     trainer_arguments,
+    trainer_job,
     write_confusion,
 )
 
@@ -107,10 +108,4 @@ def build(ctx: TaskContext) -> TrainJob:
         callbacks=[*ctx.callbacks, *early_stopping(ctx, has_eval)],
     )
 
-    def save(run_dir):
-        trainer.save_model(str(run_dir))
-        tokenizer.save_pretrained(str(run_dir))
-
-    return TrainJob(trainer=trainer, model=model, tokenizer=tokenizer, save=save, num_train_examples=len(train),
-                    num_valid_examples=len(valid) if valid is not None else 0,
-                    notes=[] if regression else [f"{len(labels)} classes: {', '.join(labels.names[:10])}"])
+    return trainer_job(trainer, model, tokenizer, train, valid, notes=[] if regression else [f"{len(labels)} classes: {', '.join(labels.names[:10])}"])

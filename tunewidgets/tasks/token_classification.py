@@ -14,7 +14,9 @@ from .base import TaskContext, TrainJob
 from .labels import check_known, classlabel_names, labels_from_values
 from .metrics import entity_metrics
 from .splits import load_train_valid
-from .supervised import early_stopping, ensure_pad_token, load_head, load_processor, max_length, trainer_arguments
+from .supervised import (
+    early_stopping, ensure_pad_token, load_head, load_processor, max_length, trainer_arguments, trainer_job,
+)
 
 
 def _check_rows(dataset, split: str) -> None:
@@ -95,10 +97,4 @@ def build(ctx: TaskContext) -> TrainJob:
         callbacks=[*ctx.callbacks, *early_stopping(ctx, has_eval)],
     )
 
-    def save(run_dir):
-        trainer.save_model(str(run_dir))
-        tokenizer.save_pretrained(str(run_dir))
-
-    return TrainJob(trainer=trainer, model=model, tokenizer=tokenizer, save=save, num_train_examples=len(train),
-                    num_valid_examples=len(valid) if valid is not None else 0,
-                    notes=[f"{len(labels)} tags: {', '.join(labels.names[:12])}"])
+    return trainer_job(trainer, model, tokenizer, train, valid, notes=[f"{len(labels)} tags: {', '.join(labels.names[:12])}"])

@@ -49,7 +49,9 @@ def _records(n: int) -> list[dict]:
              **({"eval_loss": 3.5 * math.exp(-i / 3000)} if i % 500 == 0 else {})} for i in range(1, n + 1)]
 
 
-def _redraws(points: int, repeats: int) -> dict:
+def redraw_times(points: int, repeats: int) -> tuple[list[float], list[float], float]:
+    """Wall and thread-CPU milliseconds of ``repeats`` redraws of a plot holding ``points`` logged steps,
+    and the PNG's size in KB."""
     from .plot import LivePlot
 
     plot = LivePlot()
@@ -62,8 +64,13 @@ def _redraws(points: int, repeats: int) -> dict:
         plot.draw()
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.thread_time() - start_cpu) * 1000)
+    return times, cpu, len(bytes(plot.image.value)) / 1024
+
+
+def _redraws(points: int, repeats: int) -> dict:
+    times, cpu, png_kb = redraw_times(points, repeats)
     return {"median_ms": statistics.median(times), "max_ms": max(times), "cpu_ms": statistics.median(cpu),
-            "png_kb": len(bytes(plot.image.value)) / 1024}
+            "png_kb": png_kb}
 
 
 def _memory(redraws: int) -> dict:
