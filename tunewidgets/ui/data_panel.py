@@ -504,11 +504,11 @@ class DataPanel:
 
         column, kind = target
         try:
-            local = isinstance(source, (str, os.PathLike)) and not self._looks_hub(str(source))
-            if source is not None and (local or not isinstance(source, (str, os.PathLike))):
-                dist = label_distribution(source, split, column, kind=kind)
-            else:  # a Hub dataset: the previewed rows only, no second request
+            hub = isinstance(source, (str, os.PathLike)) and self._looks_hub(str(source))
+            if source is None or hub:  # a Hub dataset: the previewed rows only, no second request
                 dist = summarize(column, list(self.frame[column]), kind=kind, exact=False)
+            else:
+                dist = label_distribution(source, split, column, kind=kind)
         except Exception as exc:  # noqa: BLE001 - the distribution is a hint; training reports real errors
             self.distribution.value = theme.help_html(f"label distribution unavailable: {exc}")
             return

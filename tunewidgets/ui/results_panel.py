@@ -197,6 +197,7 @@ class ResultsPanel:
         self.confusion = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="100%"))
         self.confusion.add_class("tw-confusion")
         self.confusion_step: int | None = None  # the evaluation it shows (None: none shown)
+        self._confusion_drawn: tuple[str, str] | None = None  # (file, content) on show: not drawn twice
         self.summary = widgets.HBox([self.metrics, self.confusion], layout=widgets.Layout(
             flex_flow="row wrap", align_items="flex-start", grid_gap="4px 24px", max_width="100%"))
         self.prompt = widgets.Textarea(placeholder="Ask the trained model something, e.g. What is 2 plus 3?",
@@ -244,10 +245,14 @@ class ResultsPanel:
             record = None  # a file being replaced right now: the next evaluation (or the end) draws it
         if not record or not record.get("matrix"):
             self.confusion.value, self.confusion.layout.display, self.confusion_step = b"", "none", None
+            self._confusion_drawn = None
             return False
-        from .plot import confusion_png
+        drawn = (str(path), json.dumps(record, sort_keys=True))
+        if drawn != self._confusion_drawn:  # the run's end shows what its last evaluation already drew
+            from .plot import confusion_png
 
-        self.confusion.value = confusion_png(record.get("labels") or [], record["matrix"])
+            self.confusion.value = confusion_png(record.get("labels") or [], record["matrix"])
+            self._confusion_drawn = drawn
         self.confusion.layout.display = None
         self.confusion_step = step
         return True
