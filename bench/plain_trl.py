@@ -38,7 +38,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback  #
 from trl import SFTConfig, SFTTrainer  # noqa: E402
 
 if args.trainer == "lean":
-    from tunewidgets.tasks.llm_sft import lean_sft_trainer_class
+    from tunewidgets.tasks.llm_sft.train import lean_sft_trainer_class
 
     SFTTrainer = lean_sft_trainer_class()  # noqa: F811
 

@@ -3,6 +3,10 @@
 Each quickstart runs offline on the tiny demo models and shows both paths: the
 widget app in the cell, then the exported YAML rerun headless by the CLI.
 The test suite executes every notebook with nbclient and checks its outputs.
+
+Each one opens with an "Open in Colab" badge and a first cell that installs tunewidgets from GitHub
+only where it is not importable yet (Colab; never in the offline tests). Both are built from REPO,
+the GitHub repository these links assume.
 """
 
 from __future__ import annotations
@@ -12,6 +16,27 @@ from pathlib import Path
 import nbformat
 
 HERE = Path(__file__).resolve().parent
+
+REPO = "tunewidgets/tunewidgets"  # the GitHub repository (owner/name) that the Colab links and the install use
+
+
+def colab_url(notebook: str) -> str:
+    """The "Open in Colab" address of ``notebooks/<notebook>`` on the main branch of REPO."""
+    return f"https://colab.research.google.com/github/{REPO}/blob/main/notebooks/{notebook}"
+
+
+def colab_badge(notebook: str) -> str:
+    return f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook)})"
+
+
+# Colab has torch preinstalled, so this installs tunewidgets and the few libraries Colab lacks. Guarded: where
+# tunewidgets is importable already (a local checkout, the tests) it does nothing and needs no network.
+INSTALL = f'''# On Colab (or any kernel without tunewidgets): install it from GitHub. Elsewhere this cell does nothing.
+import importlib, importlib.util
+
+if importlib.util.find_spec("tunewidgets") is None:
+    %pip install -q "tunewidgets @ git+https://github.com/{REPO}"
+    importlib.invalidate_caches()'''
 
 SETUP = '''import json, subprocess, sys
 from tunewidgets import TrainerApp
@@ -39,8 +64,12 @@ EXPORT = '''print(app.export_yaml("{name}.yml"))'''
 
 
 def quickstart(name: str, title: str, intro: str, config: str, project: str, extra: list[str] = ()) -> None:
+    notebook = f"quickstart_{name}.ipynb"
     cells = [
-        nbformat.v4.new_markdown_cell(f"# {title}\n\n{intro}\n\nEverything here runs offline on a tiny model."),
+        nbformat.v4.new_markdown_cell(f"# {title}\n\n{colab_badge(notebook)}\n\n{intro}\n\nEverything here runs "
+                                      "offline on a tiny model (on Colab, the first cell installs tunewidgets from "
+                                      "GitHub)."),
+        nbformat.v4.new_code_cell(INSTALL),
         nbformat.v4.new_code_cell(SETUP),
         nbformat.v4.new_markdown_cell("## The config\n\nAutoTrain's format: the same dict loads in the app, "
                                       "exports as YAML and reruns with `tunewidgets train`."),
@@ -60,7 +89,7 @@ def quickstart(name: str, title: str, intro: str, config: str, project: str, ext
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"{name}-{index}"
-    nbformat.write(nb, HERE / f"quickstart_{name}.ipynb")
+    nbformat.write(nb, HERE / notebook)
 
 
 def main() -> None:

@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--debug", action="store_true", help="show sources and tracebacks in the page")
 
     demo = sub.add_parser("demo", help="build the offline demo: a tiny model and sample datasets")
-    demo.add_argument("args", nargs=argparse.REMAINDER, help="make DIR [--kind llama] | train [DIR]")
+    demo.add_argument("args", nargs=argparse.REMAINDER,
+                      help="make DIR [--kind llama] | train [DIR] [--task TASK] (the task's own tiny demo)")
     return parser
 
 
@@ -172,14 +173,20 @@ def _train_launched(config, args) -> int:
 
 
 def _demo_train(argv: list[str]) -> int:
-    """Build the offline demo (tiny Llama, chat data) and fine-tune it headless."""
+    """Build a task's offline demo (its tiny model and generated data) and train it headless."""
     from .config.loader import dump_config, load_config
-    from .tiny import demo_config, make_demo
+    from .config.tasks import canonical_task, default_task, get_task
+    from .tasks.shared.demo import demo_config
 
-    root = Path(argv[0] if argv else "tunewidgets-demo")
-    paths = make_demo(root)
-    config = load_config(demo_config(paths, "sft-chat"))
-    config_path = root / "demo-sft-chat.yml"
+    parser = argparse.ArgumentParser(prog="tunewidgets demo train")
+    parser.add_argument("dir", nargs="?", default="tunewidgets-demo")
+    parser.add_argument("--task", default=default_task(), help="the task whose demo to train (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if canonical_task(args.task) is None:
+        return _error(f"--task: unknown task '{args.task}'")
+    root = Path(args.dir)
+    config = load_config(demo_config(get_task(args.task), root))
+    config_path = root / f"{config.project_name}.yml"
     dump_config(config, config_path)
     print(f"demo model and data in {root}; config {config_path}")
     code = _train(argparse.Namespace(config=str(config_path), overrides=[], workdir=str(root / "runs"),

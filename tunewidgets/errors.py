@@ -52,3 +52,10 @@ def require(module: str, extra: str, purpose: str = ""):
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise MissingExtraError(module.split(".")[0], extra, purpose) from exc
+
+
+def summary(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an exception's message (its type when it has none), cut to ``limit`` characters:
+    what a one-line error shows of a library's failure."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:limit]

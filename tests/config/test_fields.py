@@ -1,6 +1,6 @@
 """The field metadata a form is generated from."""
 
-from tunewidgets.config import PARAMS_BY_TASK, field_specs
+from tunewidgets.config import TASKS, field_specs
 from tunewidgets.config.params_llm import LLMParams
 
 
@@ -15,7 +15,7 @@ def test_llm_specs_carry_group_help_bounds_and_choices():
 
 
 def test_every_task_has_a_params_model_with_help_everywhere():
-    for task, model in PARAMS_BY_TASK.items():
+    for task, model in ((name, spec.params) for name, spec in TASKS.items()):
         specs = field_specs(model)
         assert specs, task
         assert all(s.group in ("basic", "advanced", "hidden") for s in specs)

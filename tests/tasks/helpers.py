@@ -40,7 +40,7 @@ def assert_trained(run_dir: Path, *, eval_loss: bool = True) -> list[dict]:
 def task_context(config: dict, tmp_path: Path, **kwargs):
     """A TaskContext on CPU for calling a task's ``build`` directly (no run directory machinery)."""
     from tunewidgets.config import load_config
-    from tunewidgets.run.device import DeviceInfo
+    from tunewidgets.device import DeviceInfo
     from tunewidgets.tasks.base import TaskContext
 
     return TaskContext(config=load_config(config), run_dir=tmp_path / "out", device=DeviceInfo(device="cpu"),

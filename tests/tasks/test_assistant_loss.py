@@ -37,7 +37,7 @@ def _assistant_spans(text: str, template: str, eos: str) -> list[tuple[int, int]
 @pytest.mark.parametrize("template", ["chatml", "zephyr", "jinja-file"])
 def test_labels_are_exactly_the_assistant_tokens(llm_config, tmp_path, template):
     from tunewidgets.data.chat_templates import ZEPHYR
-    from tunewidgets.tasks.llm_sft import build
+    from tunewidgets.tasks.llm_sft.train import build
 
     chosen = template
     if template == "jinja-file":  # a user's own template file: zephyr's text, so the same spans apply
@@ -65,7 +65,7 @@ def test_labels_are_exactly_the_assistant_tokens(llm_config, tmp_path, template)
 
 def test_assistant_only_loss_on_plain_text_is_a_clear_error(llm_config, tmp_path):
     from tunewidgets.errors import DataError
-    from tunewidgets.tasks.llm_sft import build
+    from tunewidgets.tasks.llm_sft.train import build
 
     with pytest.raises(DataError, match="assistant_only_loss needs conversational data"):
         build(task_context(llm_config("llm-sft", "sft-text", valid=False, assistant_only_loss=True), tmp_path))

@@ -27,7 +27,7 @@ def test_dpo_on_conversations_splits_the_prompt_off(llm_config, tmp_path):
 
 
 def test_the_reference_is_a_frozen_copy_of_the_starting_model(llm_config, tmp_path):
-    from tunewidgets.tasks.llm_dpo import build
+    from tunewidgets.tasks.llm_dpo.train import build
 
     job = build(task_context(llm_config("llm-dpo", valid=False, dpo_beta=0.3), tmp_path))
     trainer = job.trainer
@@ -44,7 +44,7 @@ def test_the_reference_is_a_frozen_copy_of_the_starting_model(llm_config, tmp_pa
 def test_model_ref_is_loaded_from_its_path(llm_config, tmp_path):
     from transformers import AutoModelForCausalLM
 
-    from tunewidgets.tasks.llm_dpo import build
+    from tunewidgets.tasks.llm_dpo.train import build
     from tunewidgets.tiny import build_tiny_llama
 
     other = build_tiny_llama(tmp_path / "other", seed=1)
@@ -56,14 +56,14 @@ def test_model_ref_is_loaded_from_its_path(llm_config, tmp_path):
 def test_with_peft_the_reference_is_the_base_without_the_adapter(llm_config, tmp_path):
     from peft import PeftModel
 
-    from tunewidgets.tasks.llm_dpo import build
+    from tunewidgets.tasks.llm_dpo.train import build
 
     job = build(task_context(llm_config("llm-dpo", valid=False, peft=True, lora_r=4), tmp_path))
     assert job.trainer.ref_model is None and isinstance(job.trainer.model, PeftModel)
 
 
 def test_long_prompts_are_cut_to_max_prompt_length_not_dropped(llm_config, tmp_path):
-    from tunewidgets.tasks.llm_dpo import build
+    from tunewidgets.tasks.llm_dpo.train import build
 
     job = build(task_context(llm_config("llm-dpo", valid=False, block_size=12, max_prompt_length=5), tmp_path))
     data = job.trainer.train_dataset

@@ -7,7 +7,7 @@ from datasets import Dataset
 
 from tests.tasks.helpers import assert_trained, train_with_cli
 from tunewidgets.errors import DataError
-from tunewidgets.tasks.llm_generic import group_texts
+from tunewidgets.tasks.llm_generic.train import group_texts
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_generic_trains_from_yaml_and_the_model_loads_back(llm_config, tmp_path)
 
 
 def test_generic_renders_conversations_with_the_chat_template(llm_config, tmp_path):
-    from tunewidgets.tasks.llm_generic import build
+    from tunewidgets.tasks.llm_generic.train import build
 
     from tests.tasks.helpers import task_context
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.tasks.helpers import assert_trained, task_context, train_with_cli
-from tunewidgets.tasks.llm_orpo import truncate_orpo_row
+from tunewidgets.tasks.llm_orpo.train import truncate_orpo_row
 
 
 def test_orpo_trains_from_yaml_and_the_model_loads_back(llm_config, tmp_path):
@@ -16,7 +16,7 @@ def test_orpo_trains_from_yaml_and_the_model_loads_back(llm_config, tmp_path):
 
 
 def test_orpo_beta_is_dpo_beta_and_long_rows_are_cut(llm_config, tmp_path):
-    from tunewidgets.tasks.llm_orpo import build
+    from tunewidgets.tasks.llm_orpo.train import build
 
     job = build(task_context(llm_config("llm-orpo", valid=False, dpo_beta=0.25, block_size=12, max_prompt_length=5),
                              tmp_path))

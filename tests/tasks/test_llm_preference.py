@@ -6,7 +6,7 @@ import pytest
 from datasets import Dataset
 
 from tunewidgets.errors import DataError
-from tunewidgets.tasks.llm_preference import prepare_preference, tokenize_preference, truncate_pair
+from tunewidgets.tasks.shared.llm_preference import prepare_preference, tokenize_preference, truncate_pair
 
 
 def _user(text):

@@ -56,7 +56,7 @@ def test_reward_on_conversations_without_a_valid_split(llm_config, tmp_path):
 
 def test_reward_pairs_are_truncated_not_dropped(llm_config, tmp_path):
     """TRL drops pairs longer than max_length; here the prompt end and the answer start are kept."""
-    from tunewidgets.tasks.llm_reward import build
+    from tunewidgets.tasks.llm_reward.train import build
 
     config = llm_config("llm-reward", block_size=12, max_prompt_length=6, valid=False)
     job = build(task_context(config, tmp_path))

@@ -6,8 +6,8 @@ import pytest
 
 from tests.tasks.helpers import assert_trained, task_context, train_with_cli
 from tunewidgets.config import load_config
-from tunewidgets.run.device import DeviceInfo
-from tunewidgets.tasks.llm_common import resolve_packing
+from tunewidgets.device import DeviceInfo
+from tunewidgets.tasks.shared.llm_common import resolve_packing
 
 
 def test_sft_on_conversations_trains_from_yaml_and_loads_back(llm_config, tmp_path):
@@ -31,7 +31,7 @@ def test_packing_default_follows_the_device(sft_config, packing, device, expecte
 
 
 def test_packing_null_trains_unpacked_on_cpu(llm_config, tmp_path):
-    from tunewidgets.tasks.llm_sft import build
+    from tunewidgets.tasks.llm_sft.train import build
 
     job = build(task_context(llm_config("llm-sft", "sft-text", valid=False), tmp_path))
     assert job.trainer.args.packing is False and job.notes == ["packing off"]
@@ -40,7 +40,7 @@ def test_packing_null_trains_unpacked_on_cpu(llm_config, tmp_path):
 
 @pytest.mark.parametrize("add_eos", [True, False])
 def test_add_eos_token_decides_whether_plain_text_ends_with_eos(llm_config, tmp_path, add_eos):
-    from tunewidgets.tasks.llm_sft import build
+    from tunewidgets.tasks.llm_sft.train import build
 
     job = build(task_context(llm_config("llm-sft", "sft-text", valid=False, add_eos_token=add_eos), tmp_path))
     ends = {ids[-1] == job.tokenizer.eos_token_id for ids in job.trainer.train_dataset["input_ids"]}
@@ -50,7 +50,7 @@ def test_add_eos_token_decides_whether_plain_text_ends_with_eos(llm_config, tmp_
 def test_block_size_is_capped_at_the_model_positions(sft_config):
     from types import SimpleNamespace
 
-    from tunewidgets.tasks.llm_common import resolve_max_length
+    from tunewidgets.tasks.shared.llm_common import resolve_max_length
 
     sft_config["params"].update(block_size=1024, model_max_length=2048)
     notes = []

@@ -23,7 +23,7 @@ def test_new_token_rows_name_the_embedding_and_an_untied_head(base_llama):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from tunewidgets.data.chat import apply_chat_template_to_tokenizer
-    from tunewidgets.tasks.llm_common import new_token_rows
+    from tunewidgets.tasks.shared.llm_common import new_token_rows
 
     tokenizer = AutoTokenizer.from_pretrained(base_llama)
     added = apply_chat_template_to_tokenizer(tokenizer, "chatml")

@@ -4,6 +4,8 @@ Only base_model and data.path are swapped (plus max_steps for size), on generate
 of each config's Hub dataset (imdb, conll2003, samsum, all-nli, an image folder). The two all-nli
 configs name Hub ``config:split`` splits (``pair-class:train``); a local folder has no configs, so
 there the split names are set to the local files' names (``train``, ``test``/``dev``).
+
+The configs are read from $TUNEWIDGETS_AUTOTRAIN_CONFIGS; without it these tests skip.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import SHARED
+from tests.conftest import autotrain_configs, autotrain_configs_dir, needs_autotrain_configs
 from tests.tasks.task_helpers import read_metrics, tiny_model
 from tunewidgets import tiny
 from tunewidgets.cli import main
@@ -30,15 +32,17 @@ CONFIGS = {
     "token_classification__hub_dataset": ("bert", "token-classification", ("train", "validation"), {}),
 }
 
+pytestmark = needs_autotrain_configs
+
 
 def test_the_seven_configs_are_there():
-    names = {p.stem for p in (SHARED / "autotrain-configs").glob("*.yml") if not p.stem.startswith("llm")}
+    names = {p.stem for p in autotrain_configs() if not p.stem.startswith("llm")}
     assert names == set(CONFIGS)
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_autotrain_config_trains_a_few_steps(name, tmp_path):
-    path = SHARED / "autotrain-configs" / f"{name}.yml"
+    path = autotrain_configs_dir() / f"{name}.yml"
     raw = yaml.safe_load(path.read_text())
     model_kind, data_kind, splits, split_overrides = CONFIGS[name]
     kwargs = {"int_labels": True} if data_kind in ("token-classification", "text-classification") and "hub" in name \

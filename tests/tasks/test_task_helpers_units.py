@@ -9,8 +9,8 @@ from datasets import ClassLabel, Dataset, Features, Value
 
 from tunewidgets.data.loading import list_splits, load_split
 from tunewidgets.errors import DataError
-from tunewidgets.tasks.labels import check_known, classlabel_names, labels_from_values, numeric_targets
-from tunewidgets.tasks.metrics import (
+from tunewidgets.tasks.shared.labels import check_known, classlabel_names, labels_from_values, numeric_targets
+from tunewidgets.tasks.shared.metrics import (
     classification_metrics,
     entity_metrics,
     entity_spans,
@@ -18,7 +18,7 @@ from tunewidgets.tasks.metrics import (
     regression_metrics,
     rouge,
 )
-from tunewidgets.tasks.splits import auto_split, split_indices
+from tunewidgets.tasks.shared.splits import auto_split, split_indices
 
 # --------------------------------------------------------------------------- metrics
 

@@ -11,7 +11,7 @@ from transformers import EvalPrediction
 from tests.tasks.task_helpers import config, last_eval, tiny_model, train_cli, write_config
 from tunewidgets import tiny
 from tunewidgets.cli import main
-from tunewidgets.tasks.object_detection import compute_map
+from tunewidgets.tasks.object_detection.train import compute_map
 
 MAPPING = {"image_column": "image", "objects_column": "objects"}
 

@@ -12,7 +12,7 @@ import pytest
 from tests.tasks.task_helpers import config, read_metrics, train_cli, write_config
 from tunewidgets import tiny
 from tunewidgets.cli import main
-from tunewidgets.tasks.tabular import load_model
+from tunewidgets.tasks.tabular.train import load_model
 
 
 def _tabular(data, kind="tabular", targets=("target",), **params) -> dict:

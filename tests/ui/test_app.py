@@ -6,11 +6,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from ui_helpers import text_of, wait_until
 
+from tests.conftest import autotrain_configs_dir, needs_autotrain_configs
 from tunewidgets.config import load_config
 from tunewidgets.run.rundir import RunDirectory
 
@@ -56,36 +56,21 @@ def test_the_app_displays_through_its_root_widget(app_factory):
     assert order == ["tw-task", "tw-model", "tw-data", "tw-checks", "tw-params", "tw-train-panel", "tw-results"]
 
 
-def test_every_task_is_listed_and_untrainable_ones_say_so(app_factory, demo, chat_jsonl, monkeypatch):
+def test_every_registered_task_is_listed_with_its_family_and_columns(app_factory, demo, chat_jsonl):
     from tunewidgets.config import TASKS
-    from tunewidgets.ui import app as app_module
-    from tunewidgets.ui import task_panel
 
-    # which tasks have trainers changes as the task layer grows: pretend only llm-sft does
-    only_sft = lambda task: task == "llm-sft"  # noqa: E731
-    monkeypatch.setattr(task_panel, "is_trainable", only_sft)
-    monkeypatch.setattr(app_module, "is_trainable", only_sft)
-    monkeypatch.setattr("tunewidgets.tasks.trainable_tasks", lambda: ["llm-sft"])
     app = app_factory()
     assert [v for _, v in app.task_panel.dropdown.options] == list(TASKS)
     app.model_panel.text.value = demo["model"]
     app.data_panel.path.value = str(chat_jsonl)
     assert app.can_train
-    app.task_panel.dropdown.value = "tabular"
-    assert "not trainable in this version yet" in text_of(app.task_panel.note)
-    assert "Trainable now: llm-sft" in text_of(app.task_panel.note)
-    assert not app.can_train and any("not trainable" in p for p in app.problems)
-    assert app.train() is None and "not trainable" in text_of(app.train_panel.message)
+    for name, spec in TASKS.items():
+        app.task_panel.dropdown.value = name
+        note = text_of(app.task_panel.note)
+        assert spec.group in note and all(role.key in note for role in spec.roles)
+        assert "not trainable" not in note
     labels = {v: k for k, v in app.task_panel.dropdown.options}
-    assert "not trainable yet" in labels["tabular"] and "not trainable" not in labels["llm-sft"]
-
-
-def test_trainable_tasks_are_read_from_the_task_layer():
-    from tunewidgets.tasks import trainable_tasks
-    from tunewidgets.ui.task_panel import is_trainable
-
-    assert is_trainable("llm-sft")
-    assert all(is_trainable(t) for t in trainable_tasks())
+    assert all(TASKS[name].title in label for name, label in labels.items())
 
 
 def test_config_argument_fills_the_form(app_factory, demo, tmp_path):
@@ -110,9 +95,10 @@ def test_config_argument_fills_the_form(app_factory, demo, tmp_path):
 @pytest.mark.parametrize("name", ["llm_finetuning__gpt2_sft.yml", "llm_finetuning__llama3-8b-orpo.yml",
                                   "text_classification__local_dataset.yml", "sentence_transformers__triplet.yml",
                                   "seq2seq__hub_dataset.yml"])
+@needs_autotrain_configs
 def test_autotrain_configs_load_into_the_form_unchanged(app_factory, name, monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    path = Path(__file__).resolve().parents[3] / "shared" / "autotrain-configs" / name
+    path = autotrain_configs_dir() / name
     app = app_factory()
     app.load_config(str(path))
     app.join_background(60)

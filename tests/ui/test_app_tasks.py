@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from ui_helpers import text_of, wait_until
 
-from tunewidgets.task_demos import DEMOS
+from tunewidgets.config.tasks import TASKS
 from tunewidgets.ui.plot import quality_metric
 
+SCORED = [name for name, spec in TASKS.items() if spec.scores and not spec.chat_template]  # the non-LLM tasks
 CLASSIFIERS = {"text_classification", "image_classification", "tabular"}  # these write a confusion matrix
 IMAGES = {"image_classification", "image_regression", "object_detection"}
 LABELS = {"text_classification": "positive", "text_regression": "numeric", "token_classification": "B-PER",
@@ -29,12 +30,12 @@ def _demo(app, task):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("task", list(DEMOS))
+@pytest.mark.parametrize("task", SCORED)
 def test_each_task_previews_guesses_its_mapping_trains_and_plots_its_metrics(app_factory, task):
     app = app_factory()
     _demo(app, task)
     data = app.data_panel
-    expected = DEMOS[task][2]
+    expected = dict(TASKS[task].demo.mapping)
 
     # the preview: rows, and thumbnails for image data
     assert data.num_rows and data.num_rows > 50

@@ -9,7 +9,8 @@ import pytest
 from ui_helpers import FAST_PARAMS, set_params, text_of
 
 from tunewidgets.config import load_config
-from tunewidgets.ui import checks
+from tunewidgets.tasks.shared import checks, llm_checks
+from tunewidgets.tasks.shared.llm_common import prepare_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +109,11 @@ def test_checks_warn_about_a_template_without_generation_tags(demo, tmp_path):
                           "data": {"path": demo["data"]["sft-chat"], "chat_template": str(template),
                                    "column_mapping": {"text_column": "messages"}},
                           "params": {"assistant_only_loss": True}})
-    tokenizer = checks.load_tokenizer(config)
+    tokenizer, _ = prepare_tokenizer(config)
     row = _first_row(f"{demo['data']['sft-chat']}/train.jsonl")
-    view = checks.loss_view(tokenizer, row, config)
+    view = llm_checks.loss_view(tokenizer, row, config)
     assert not any(view.loss) and "nothing would be trained" in view.note
-    warnings = checks.collect_warnings(config, tokenizer, [row], [10], 1, view)
+    warnings = llm_checks.collect_warnings(config, tokenizer, [row], [10], 1, view)
     texts = " ".join(text for _, text in warnings)
     assert "no {% generation %} tags" in texts and "no token of this example counts" in texts
 
@@ -136,9 +137,9 @@ def test_the_shaded_tokens_are_what_trl_trains_on(demo, tmp_path):
                           "data": {"path": demo["data"]["sft-chat"], "chat_template": "chatml",
                                    "column_mapping": {"text_column": "messages"}},
                           "params": {"assistant_only_loss": True, "block_size": 128, "model_max_length": 512}})
-    tokenizer = checks.load_tokenizer(config)
+    tokenizer, _ = prepare_tokenizer(config)
     row = _first_row(f"{demo['data']['sft-chat']}/train.jsonl")
-    view = checks.loss_view(tokenizer, row, config)
+    view = llm_checks.loss_view(tokenizer, row, config)
     trainer = SFTTrainer(
         model=AutoModelForCausalLM.from_pretrained(demo["model"]),
         args=SFTConfig(output_dir=str(tmp_path), assistant_only_loss=True, max_length=128, use_cpu=True,
@@ -174,7 +175,7 @@ def test_a_single_label_is_an_error():
     config = load_config({"task": "text_classification", "base_model": "x", "data": {
         "path": "d.csv", "column_mapping": {"text_column": "text", "target_column": "label"}}})
     levels = dict((text.split(" ")[0], level) for level, text in
-                  checks.label_warnings(config, [{"text": "a", "label": "pos"}] * 3))
+                  checks.label_warnings(config, [{"text": "a", "label": "pos"}] * 3, "classes"))
     assert levels["only"] == "error"
 
 

@@ -9,7 +9,8 @@ import runpy
 import pytest
 
 from tunewidgets.config import dump_config, load_config
-from tunewidgets.ui.export import LLM_TRAINERS, cli_command, config_yaml, download_link, python_script
+from tunewidgets.config.tasks import TASKS
+from tunewidgets.ui.export import cli_command, config_yaml, download_link, ejectable_tasks, python_script
 
 
 def _config(demo, task="llm-sft", **params):
@@ -42,18 +43,20 @@ def test_cli_command_quotes_paths():
     assert cli_command("run.yml", resume=True) == "tunewidgets train run.yml --resume"
 
 
-@pytest.mark.parametrize("task", list(LLM_TRAINERS))
-def test_the_ejected_script_compiles_for_every_llm_task(demo, task):
+@pytest.mark.parametrize("task", ejectable_tasks())
+def test_the_ejected_script_compiles_for_every_ejectable_task(demo, task):
     script = python_script(_config(demo, task, peft=True, merge_adapter=True), workdir="/tmp/out")
     compile(script, f"<{task}>", "exec")
-    module, config_cls, trainer_cls = LLM_TRAINERS[task]
-    assert f"from {module} import {config_cls}, {trainer_cls}" in script
+    bound = dict(TASKS[task].eject.bound)
+    assert f"from {bound['module']} import {bound['config_class']}, {bound['trainer_class']}" in script
     assert "LoraConfig(r=16" in script and "hf_secret_sentinel" not in script
 
 
-def test_the_script_for_a_task_not_trainable_yet_says_so(demo):
-    config = load_config({"task": "tabular", "base_model": "x", "data": {"path": "d.csv"}})
-    assert python_script(config).startswith("# Eject to code covers the LLM tasks")
+def test_the_script_for_a_task_without_eject_says_how_to_rerun_it(demo):
+    config = load_config({"task": "tabular", "base_model": "x", "project_name": "tab", "data": {"path": "d.csv"}})
+    script = python_script(config)
+    assert script.startswith("# Eject to code writes a plain script for llm-sft")
+    assert "tunewidgets train tab.yml" in script and "not trainable" not in script
 
 
 @pytest.mark.slow

@@ -6,15 +6,15 @@ import ipywidgets as widgets
 import pytest
 from ui_helpers import text_of
 
-from tunewidgets.config import PARAMS_BY_TASK, field_specs
+from tunewidgets.config import TASKS, field_specs
 from tunewidgets.config.params_llm import LLMParams
 from tunewidgets.config.run_config import HubConfig
 from tunewidgets.ui.form import SchemaForm
 
 
-@pytest.mark.parametrize("task", sorted(PARAMS_BY_TASK))
+@pytest.mark.parametrize("task", sorted(TASKS))
 def test_every_visible_field_of_every_task_gets_a_widget_with_its_help(task):
-    model = PARAMS_BY_TASK[task]
+    model = TASKS[task].params
     form = SchemaForm(model)
     specs = field_specs(model)
     shown = {s.name for s in specs if s.group != "hidden"}

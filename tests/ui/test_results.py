@@ -1,10 +1,17 @@
-"""Results: the metrics table and trying a model (generate for LLMs, predict for text models)."""
+"""Results: the metrics table and trying a model (each task's predict hook: generate for LLMs, predict for the rest)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tunewidgets.ui.results_panel import generate_text, metrics_html, predict_text
+from tunewidgets.config.tasks import get_task
+from tunewidgets.tasks.shared.generation import generate_text
+from tunewidgets.ui.results_panel import metrics_html
+
+
+def predict_text(model, tokenizer, task, text):
+    """What Try the model shows for ``task``, through the task's own hook."""
+    return get_task(task).predict.run(model, tokenizer, text).text
 
 
 def test_metrics_table_has_the_final_and_best_losses():

@@ -2,24 +2,30 @@
 
 from .fields import FieldSpec, field_specs
 from .loader import config_from_dict, config_to_dict, dump_config, load_config, parse_overrides
-from .registry import PARAMS_BY_TASK, params_model
+from .registry import params_model
 from .run_config import DataConfig, HubConfig, RunConfig
-from .tasks import ALIASES, TASKS, TaskInfo, canonical_task
+from .task_spec import Demo, Hook, Predict, Role, TaskSpec
+from .tasks import TASKS, all_task_names, canonical_task, default_task, get_task
 
 __all__ = [
-    "ALIASES",
-    "PARAMS_BY_TASK",
     "TASKS",
     "DataConfig",
+    "Demo",
     "FieldSpec",
+    "Hook",
     "HubConfig",
+    "Predict",
+    "Role",
     "RunConfig",
-    "TaskInfo",
+    "TaskSpec",
+    "all_task_names",
     "canonical_task",
     "config_from_dict",
     "config_to_dict",
+    "default_task",
     "dump_config",
     "field_specs",
+    "get_task",
     "load_config",
     "params_model",
     "parse_overrides",

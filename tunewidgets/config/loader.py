@@ -161,7 +161,7 @@ def config_to_dict(config: RunConfig, secrets: str = "env") -> dict:
     and exports); ``"keep"`` keeps the value (in memory only, never written).
     """
     data = config.model_dump(mode="json", exclude={"hub": {"token"}})
-    token = config.hub.token.get_secret_value() if config.hub.token else None
+    token = config.hub_token
     data["hub"]["token"] = (token if secrets == "keep" else "${HF_TOKEN}")
     ordered = {k: data[k] for k in ("task", "base_model", "project_name", "log", "backend", "data", "params", "hub")}
     return ordered

@@ -9,20 +9,7 @@ from pydantic import BaseModel, SecretStr, SerializeAsAny, ValidationError, fiel
 
 from ..errors import ConfigError
 from .fields import BASIC, StrictModel, field
-from .registry import params_model
-from .tasks import ALIAS_PARAMS, TASKS, all_task_names, canonical_task
-
-
-def tabular_families() -> tuple[str, ...]:
-    """The model families tabular trains (``params.model``; AutoTrain also names one as ``base_model``)."""
-    from typing import get_args
-
-    from .params_tabular import TabularParams
-
-    return get_args(TabularParams.model_fields["model"].annotation)
-
-# Every AutoTrain column-mapping key; a task accepts the subset its roles name.
-MAPPING_KEYS = sorted({role.key for info in TASKS.values() for role in info.roles})
+from .tasks import TASKS, alias_params, all_task_names, canonical_task
 
 LOGGERS = Literal["none", "tensorboard", "wandb", "mlflow", "comet_ml", "trackio", "all"]
 _PROJECT_RE = re.compile(r"^[A-Za-z0-9_.\-/]+$")
@@ -95,15 +82,15 @@ class RunConfig(StrictModel):
             raise ConfigError(
                 f"backend: '{backend}' runs on Hugging Face's servers; tunewidgets trains here: use backend: local"
             )
+        spec = TASKS[task]
+        if spec.prepare is not None:
+            values = spec.prepare(values, str(raw_task))
         params = values.get("params")
-        model = params_model(task)
+        model = spec.params
         if isinstance(params, BaseModel) and not isinstance(params, model):
             params = params.model_dump()
         if params is None or isinstance(params, dict):
-            params = {**ALIAS_PARAMS.get(str(raw_task).lower(), {}), **(params or {})}
-            if task == "tabular" and "model" not in params and str(values.get("base_model", "")).strip() \
-                    in tabular_families():
-                params["model"] = str(values["base_model"]).strip()  # AutoTrain: a tabular base_model is the family
+            params = {**alias_params(str(raw_task)), **(params or {})}
             try:
                 params = model.model_validate(params)
             except ValidationError as exc:
@@ -132,8 +119,8 @@ class RunConfig(StrictModel):
 
     @model_validator(mode="after")
     def _check_cross_fields(self):
-        info = TASKS[self.task]
-        allowed = info.role_keys
+        spec = TASKS[self.task]
+        allowed = spec.role_keys
         for key in self.data.column_mapping:
             if key not in allowed:
                 from .errors_format import closest
@@ -144,22 +131,20 @@ class RunConfig(StrictModel):
                     + (f"; did you mean '{hint}'?" if hint else "")
                     + f" Roles: {', '.join(allowed)}"
                 )
-        mapping = self.data.column_mapping
-        if info.family == "llm" and self.task in ("llm-dpo", "llm-orpo", "llm-reward") and mapping:
-            if not mapping.get("rejected_text_column"):
-                raise ValueError(
-                    f"data.column_mapping: {self.task} needs rejected_text_column (and text_column for the chosen text)"
-                )
         trainer = getattr(self.params, "trainer", None)
-        if trainer:
-            expected = {"llm-sft": "sft", "llm-generic": "default", "llm-reward": "reward", "llm-dpo": "dpo",
-                        "llm-orpo": "orpo"}.get(self.task) or self.task.split(":")[-1]
-            if trainer != expected and not (trainer == "generic" and expected == "default"):
-                raise ValueError(f"params.trainer: '{trainer}' contradicts task {self.task} (which means '{expected}')")
-        if getattr(self.params, "model_ref", None) and self.task != "llm-dpo":
-            raise ValueError(f"params.model_ref: a reference model is only used by llm-dpo, not {self.task}")
+        if trainer and spec.trainer_names and trainer not in spec.trainer_names:
+            raise ValueError(f"params.trainer: '{trainer}' contradicts task {self.task} "
+                             f"(which means '{spec.trainer_names[0]}')")
+        if spec.validate is not None:
+            spec.validate(self)
         return self
 
     @property
     def task_info(self):
+        """The task's spec: everything the project knows about it."""
         return TASKS[self.task]
+
+    @property
+    def hub_token(self) -> str | None:
+        """The Hub token's value (from ${HF_TOKEN} or the form); never written to a file."""
+        return self.hub.token.get_secret_value() if self.hub.token else None

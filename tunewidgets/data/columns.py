@@ -12,25 +12,9 @@ import difflib
 import re
 from typing import Any
 
-from tunewidgets.config.tasks import TASKS, TaskInfo, canonical_task
-from tunewidgets.data.chat import is_conversational
-from tunewidgets.errors import DataError
-
-# The column name each role gets after apply_column_mapping.
-CANONICAL_NAMES = {
-    "text_column": "text",
-    "rejected_text_column": "rejected",
-    "prompt_text_column": "prompt",
-    "target_column": "target",
-    "tokens_column": "tokens",
-    "tags_column": "tags",
-    "sentence1_column": "sentence1",
-    "sentence2_column": "sentence2",
-    "sentence3_column": "sentence3",
-    "image_column": "image",
-    "objects_column": "objects",
-    "id_column": "id",
-}
+from ..config.tasks import TASKS, TaskSpec, canonical_task
+from ..errors import DataError
+from .chat import is_conversational
 
 
 def check_column_mapping(columns: list[str], mapping: dict[str, Any], task: str) -> None:
@@ -64,17 +48,17 @@ def check_column_mapping(columns: list[str], mapping: dict[str, Any], task: str)
 def apply_column_mapping(dataset, mapping: dict[str, Any], task: str):
     """Check the mapping, rename the mapped columns to their canonical names and drop the rest.
 
-    Tabular data keeps every column (the unmapped ones are the features) and its names.
+    A task whose unmapped columns are features (tabular) keeps every column and its names.
     """
     info = _task(task)
     check_column_mapping(list(dataset.column_names), mapping, info.name)
-    if info.family == "tabular":
+    if info.keeps_unmapped_columns:
         return dataset
     renames = {}
     for role in info.roles:
         names = _names(mapping.get(role.key), role)
         if names:
-            renames[names[0]] = CANONICAL_NAMES.get(role.key, role.key)
+            renames[names[0]] = role.renamed_to
     dataset = dataset.select_columns(list(renames))
     return dataset.rename_columns({old: new for old, new in renames.items() if old != new})
 
@@ -93,12 +77,9 @@ def guess_column_mapping(task: str, columns: list[str], sample_rows: list[dict] 
     taken: set[str] = set()
     mapping: dict[str, Any] = {}
     for role in info.roles:
-        wanted = (_ROLE_KIND.get((info.name, role.key)) or _ROLE_KIND.get((info.family, role.key))
-                  or _ROLE_KIND.get(role.key, "any"))
-        if info.name == "text_regression" and role.key == "target_column":
-            wanted = "number"
+        wanted = role.kind
         fits = [c for c in columns if c not in taken and _fits(kinds[c], wanted)]
-        choice = _by_name(fits, _names_for(info, role.key))
+        choice = _by_name(fits, list(role.names))
         if choice is None and sample_rows and role.required and not role.many:
             choice = _by_kind(fits, wanted, sample_rows)
         if choice is not None:
@@ -110,7 +91,7 @@ def guess_column_mapping(task: str, columns: list[str], sample_rows: list[dict] 
 # --------------------------------------------------------------------------- checking helpers
 
 
-def _task(task: str) -> TaskInfo:
+def _task(task: str) -> TaskSpec:
     name = canonical_task(task)
     if name is None:
         close = difflib.get_close_matches(str(task), list(TASKS), n=1)
@@ -140,62 +121,7 @@ def _did_you_mean(name: str, columns: list[str]) -> str:
 
 # --------------------------------------------------------------------------- guessing helpers
 
-# What kind of values a role wants, per (family, role) or per role.
-_ROLE_KIND = {
-    ("seq2seq", "target_column"): "text",  # the output text, not a label
-    ("llm", "text_column"): "chat_or_text",
-    ("llm", "rejected_text_column"): "chat_or_text",
-    "text_column": "text",
-    "rejected_text_column": "text",
-    "prompt_text_column": "chat_or_text",
-    "target_column": "label",
-    "tokens_column": "list",
-    "tags_column": "list",
-    "sentence1_column": "text",
-    "sentence2_column": "text",
-    "sentence3_column": "text",
-    "image_column": "image",
-    "objects_column": "dict",
-    "id_column": "any",
-    "target_columns": "label",
-}
-
-# Usual column names per role, best first; per (task family or task, role) where they differ.
-_ROLE_NAMES = {
-    ("llm", "text_column"): ["messages", "conversations", "conversation", "chat", "dialog", "text", "content"],
-    ("llm-reward", "text_column"): ["chosen", "preferred", "accepted", "chosen_text", "chosen_response"],
-    ("llm-dpo", "text_column"): ["chosen", "preferred", "accepted", "chosen_text", "chosen_response"],
-    ("llm-orpo", "text_column"): ["chosen", "preferred", "accepted", "chosen_text", "chosen_response"],
-    ("seq2seq", "text_column"): ["text", "document", "dialogue", "article", "source", "src", "input", "question",
-                                 "context", "content"],
-    ("seq2seq", "target_column"): ["target", "summary", "highlights", "output", "answer", "translation", "tgt",
-                                   "response", "label"],
-    ("st", "target_column"): ["label", "labels", "score", "similarity", "target", "scores"],
-    "text_column": ["text", "sentence", "content", "review", "document", "tweet", "comment", "body", "input",
-                    "message", "question", "query", "prompt"],
-    "rejected_text_column": ["rejected", "dispreferred", "rejected_text", "rejected_response"],
-    "prompt_text_column": ["prompt", "question", "instruction", "query", "input"],
-    "target_column": ["target", "label", "labels", "class", "category", "score", "rating", "sentiment", "y",
-                      "value", "output"],
-    "tokens_column": ["tokens", "words", "token", "word"],
-    "tags_column": ["ner_tags", "tags", "labels", "pos_tags", "chunk_tags", "label", "ner"],
-    "sentence1_column": ["anchor", "sentence1", "premise", "query", "question", "text1", "sentence_a", "s1",
-                         "sentence"],
-    "sentence2_column": ["positive", "sentence2", "hypothesis", "answer", "passage", "text2", "sentence_b", "s2",
-                         "document", "response"],
-    "sentence3_column": ["negative", "sentence3", "hard_negative", "text3", "sentence_c", "s3"],
-    "image_column": ["image", "img", "image_path", "image_file", "file_name", "filename", "path", "file", "picture",
-                     "photo"],
-    "objects_column": ["objects", "annotations", "annotation", "bboxes", "boxes", "labels"],
-    "id_column": ["id", "row_id", "index", "uid", "idx", "key"],
-    "target_columns": ["target", "label", "y", "class", "outcome", "price", "value"],
-}
-
 _IMAGE_SUFFIX = re.compile(r"\.(jpe?g|png|gif|bmp|webp|tiff?)$", re.IGNORECASE)
-
-
-def _names_for(info: TaskInfo, key: str) -> list[str]:
-    return _ROLE_NAMES.get((info.name, key)) or _ROLE_NAMES.get((info.family, key)) or _ROLE_NAMES.get(key, [])
 
 
 def _norm(name: str) -> str:

@@ -56,7 +56,7 @@ class Run:
         self.mode = mode
         self.overwrite = overwrite
         base = Path(workdir) if workdir else Path.cwd()
-        token = self.config.hub.token.get_secret_value() if self.config.hub.token else None
+        token = self.config.hub_token
         from .launch import is_main_process
 
         self.launched = launched  # a rank of an accelerate launch: the directory is already prepared
@@ -185,8 +185,8 @@ class Run:
         config_path = workdir / f".{self.config.project_name.replace('/', '_')}.yml"
         dump_config(config, config_path)
         env = dict(os.environ)
-        if self.config.hub.token:
-            env["HF_TOKEN"] = self.config.hub.token.get_secret_value()
+        if self.config.hub_token:
+            env["HF_TOKEN"] = self.config.hub_token
         resume = bool(self.config.params.resume_from_checkpoint)
         if self.rundir.has_run() and not resume and not self.overwrite:
             from ..errors import RunDirectoryError
@@ -296,13 +296,12 @@ class Run:
         return target
 
     def _build_job(self):
-        from ..run.callbacks import RunCallback, remove_console_callbacks
-        from ..run.checkpoints import clean_staging, make_checkpoints_atomic
-        from ..run.device import apply_threads, resolve_device
-        from ..tasks import get_builder
+        from ..device import apply_threads, resolve_device
         from ..tasks.base import TaskContext
+        from .callbacks import RunCallback, remove_console_callbacks
+        from .checkpoints import clean_staging, make_checkpoints_atomic
 
-        builder = get_builder(self.config.task)
+        build = self.config.task_info.build
         _quiet_libraries()
         params = self.config.params
         self._device = resolve_device(getattr(params, "mixed_precision", None))
@@ -323,7 +322,7 @@ class Run:
             log=self.rundir.log,
             quiet=True,
         )
-        job = builder(ctx)
+        job = build(ctx)
         remove_console_callbacks(job.trainer)
         clean_staging(self.rundir.path)
         make_checkpoints_atomic(job.trainer, log=self.rundir.log, check_finite=getattr(params, "stop_on_nan", True))

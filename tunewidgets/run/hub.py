@@ -6,6 +6,8 @@ model saved locally; the failure is written to the log and status as a warning.
 
 from __future__ import annotations
 
+from ..errors import summary
+
 from pathlib import Path
 
 from ..config.run_config import RunConfig
@@ -25,7 +27,7 @@ def repo_id(config: RunConfig) -> str | None:
 
 def push_run(config: RunConfig, run_dir: Path) -> str:
     """Upload the run directory's model files; returns the repo URL. Raises RuntimeError with a clear message."""
-    token = config.hub.token.get_secret_value() if config.hub.token else None
+    token = config.hub_token
     if not token:
         raise RuntimeError("push_to_hub needs a token: set HF_TOKEN in the environment (or the app's token field)")
     target = repo_id(config)
@@ -41,6 +43,5 @@ def push_run(config: RunConfig, run_dir: Path) -> str:
         api.upload_folder(repo_id=target, folder_path=str(run_dir), ignore_patterns=IGNORE,
                           commit_message=f"tunewidgets: {config.task} run {config.project_name}")
     except Exception as exc:  # offline, unauthorised, ...
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise RuntimeError(f"pushing to the Hub repo '{target}' failed: {text[:200]}") from None
+        raise RuntimeError(f"pushing to the Hub repo '{target}' failed: {summary(exc, 200)}") from None
     return f"https://huggingface.co/{target}"

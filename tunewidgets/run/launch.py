@@ -168,7 +168,7 @@ def run_launched(config: RunConfig, workdir: Path, *, overwrite: bool = False, r
     from ..config.loader import dump_config
     from .rundir import RunDirectory
 
-    token = config.hub.token.get_secret_value() if config.hub.token else None
+    token = config.hub_token
     rundir = RunDirectory(Path(workdir) / config.project_name, redact=[token] if token else None)
     rundir.prepare(resume=resume, overwrite=overwrite)
     rundir.write_config_text(dump_config(config))

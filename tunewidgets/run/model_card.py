@@ -9,13 +9,10 @@ from ..config.run_config import RunConfig
 
 
 def _library(config: RunConfig) -> str:
-    if config.task == "tabular":
-        return "sklearn"
-    if config.task.startswith("sentence-transformers"):
-        return "sentence-transformers"
+    """The task's library, or peft for an adapter saved without merging."""
     if getattr(config.params, "peft", False) and not getattr(config.params, "merge_adapter", False):
         return "peft"
-    return "transformers"
+    return config.task_info.library
 
 
 def write_model_card(run_dir: Path, config: RunConfig, metrics: list[dict]) -> Path:

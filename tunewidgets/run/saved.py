@@ -1,13 +1,15 @@
-"""Load what a finished run saved, with the class its task trains (not always a causal LM).
+"""Load what a finished run saved, with the class its task trains: the task's ``load_saved`` hook.
 
 A re-attached run, or one trained in a subprocess, has no model in memory: ``app.model`` and the
 "Try the model" box load it from the run directory. The task comes from the run's config.yml.
-Returns ``(model, tokenizer_or_processor)``; tabular gives ``(pipeline, info)``.
+Returns ``(model, tokenizer or processor)``; a tabular run gives ``(pipeline, info)``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+SAVED_MODEL_FILES = ("config.json", "adapter_config.json", "model.joblib")
 
 
 def saved_task(folder: str | Path) -> str | None:
@@ -26,43 +28,13 @@ def saved_task(folder: str | Path) -> str | None:
 
 def has_saved_model(folder: str | Path) -> bool:
     folder = Path(folder)
-    return any((folder / name).exists() for name in ("config.json", "adapter_config.json", "model.joblib"))
+    return any((folder / name).exists() for name in SAVED_MODEL_FILES)
 
 
 def load_saved(folder: str | Path, task: str | None = None):
-    """``(model, tokenizer or processor)`` saved in ``folder`` for ``task`` (read from config.yml when None)."""
-    folder = Path(folder)
-    task = task or saved_task(folder) or "llm-sft"
-    if task == "tabular":
-        from ..tasks.tabular import load_model
+    """``(model, tokenizer or processor)`` saved in ``folder`` for ``task`` (read from config.yml when None;
+    a folder without one is read as the first task's, a language model)."""
+    from ..config.tasks import TASKS, default_task
 
-        return load_model(folder)
-    if task.startswith("sentence-transformers"):
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(str(folder), device="cpu")
-        return model, model.tokenizer
-    import transformers
-
-    if task in ("image_classification", "image_regression", "object_detection"):
-        cls = transformers.AutoModelForObjectDetection if task == "object_detection" \
-            else transformers.AutoModelForImageClassification
-        return cls.from_pretrained(str(folder)), transformers.AutoImageProcessor.from_pretrained(str(folder))
-    adapter = (folder / "adapter_config.json").exists()
-    if task == "seq2seq":
-        if adapter:
-            from peft import AutoPeftModelForSeq2SeqLM as cls
-        else:
-            cls = transformers.AutoModelForSeq2SeqLM
-    elif task == "token_classification":
-        cls = transformers.AutoModelForTokenClassification
-    elif task in ("text_classification", "text_regression", "llm-reward"):
-        if adapter:
-            from peft import AutoPeftModelForSequenceClassification as cls
-        else:
-            cls = transformers.AutoModelForSequenceClassification
-    elif adapter:
-        from peft import AutoPeftModelForCausalLM as cls
-    else:
-        cls = transformers.AutoModelForCausalLM
-    return cls.from_pretrained(str(folder)), transformers.AutoTokenizer.from_pretrained(str(folder))
+    task = task or saved_task(folder) or default_task()
+    return TASKS[task].load_saved(Path(folder))

@@ -1,4 +1,4 @@
-"""What every task module receives and returns."""
+"""What every task's hooks receive and return."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config.run_config import RunConfig
-from ..run.device import DeviceInfo
+from ..device import DeviceInfo
 
 
 @dataclass
@@ -35,3 +35,11 @@ class TrainJob:
     num_train_examples: int = 0
     num_valid_examples: int = 0
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Prediction:
+    """What "Try the model" shows: the answer as text, and for images the boxes to draw (COCO objects)."""
+
+    text: str
+    objects: dict | None = None  # {"bbox": [[x, y, w, h], ...], "category": [...]}

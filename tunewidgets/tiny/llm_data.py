@@ -10,6 +10,10 @@ from .models import build_tiny_model
 from .task_data import _write_jsonl
 
 DEMO_KINDS = ("sft-text", "sft-completion", "sft-chat", "preference", "preference-chat")
+# The LLM demo's settings: small enough to finish in seconds on two CPU cores, with a validation split
+# so the eval loss shows too (the LLM tasks' offline demos start from these).
+DEMO_PARAMS = {"epochs": 3, "batch_size": 8, "gradient_accumulation": 1, "lr": 2e-3, "block_size": 128,
+               "model_max_length": 512, "logging_steps": 2, "eval_strategy": "epoch", "save_strategy": "epoch"}
 
 
 def _chat_row(rng: random.Random) -> tuple[list[dict], str]:
@@ -97,11 +101,7 @@ def make_demo(out_dir: str | Path, kind: str = "llama") -> dict:
 
 
 def demo_config(paths: dict, dataset: str = "sft-chat", project_name: str | None = None) -> dict:
-    """A ready-to-train llm-sft config dict for the demo built by ``make_demo``.
-
-    Small enough to finish in seconds on two CPU cores, with a validation split
-    so the eval loss shows too.
-    """
+    """A ready-to-train llm-sft config dict for the demo built by ``make_demo`` (:data:`DEMO_PARAMS`)."""
     conversational = dataset == "sft-chat"
     column = "messages" if conversational else "text"
     return {
@@ -116,15 +116,7 @@ def demo_config(paths: dict, dataset: str = "sft-chat", project_name: str | None
             "column_mapping": {"text_column": column},
         },
         "params": {
-            "epochs": 3,
-            "batch_size": 8,
-            "gradient_accumulation": 1,
-            "lr": 2e-3,
-            "block_size": 128,
-            "model_max_length": 512,
-            "logging_steps": 2,
-            "eval_strategy": "epoch",
-            "save_strategy": "epoch",
+            **DEMO_PARAMS,
             "assistant_only_loss": conversational,
         },
     }

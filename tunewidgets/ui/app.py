@@ -20,7 +20,7 @@ import ipywidgets as widgets
 
 from ..config.loader import load_config
 from ..config.run_config import RunConfig
-from ..config.tasks import TASKS, canonical_task
+from ..config.tasks import TASKS, canonical_task, default_task
 from ..errors import ConfigError, TunewidgetsError
 from ..run.rundir import RunDirectory
 from ..run.saved import has_saved_model
@@ -33,8 +33,8 @@ from .export_panel import ExportPanel, LoadPanel
 from .history import HistoryPanel
 from .model_panel import ModelPanel
 from .params_panel import ParamsPanel
-from .results_panel import PREDICT_TASKS, ST_TASKS, ResultsPanel
-from .task_panel import TaskPanel, is_trainable
+from .results_panel import ResultsPanel
+from .task_panel import TaskPanel
 from .train_panel import TrainPanel
 
 
@@ -54,7 +54,7 @@ class TrainerApp:
     follow_interval = 1.0  # seconds between reads of a re-attached run another process writes
 
     def __init__(self, config: str | Path | dict | RunConfig | None = None, *, data: Any = None,
-                 workdir: str | Path | None = None, namespace: dict | None = None, task: str = "llm-sft",
+                 workdir: str | Path | None = None, namespace: dict | None = None, task: str | None = None,
                  workspace: str | Path | None = None):
         self.confine = Confinement(workspace if workspace is not None else served_workspace())
         self.workspace = self.confine.root
@@ -78,8 +78,8 @@ class TrainerApp:
         self._config_error: str | None = None
         self.problems: list[str] = []
         report = self._log_unexpected
-        unknown_task = None if canonical_task(task) else task
-        task = canonical_task(task) or "llm-sft"
+        unknown_task = None if task is None or canonical_task(task) else task
+        task = canonical_task(task or default_task()) or default_task()
 
         self.task_panel = TaskPanel(self._task_changed, task=task)
         confine = self.confine
@@ -112,6 +112,8 @@ class TrainerApp:
         self.widget.add_class(theme.APP)
         self.data_panel.set_task(task)
         self.checks_panel.set_task(task)
+        self.model_panel.set_task(task)
+        self.train_panel.plot.scores = TASKS[task].scores
         self._building = False
         if unknown_task:
             theme.set_message(self.header_message, f"unknown task '{unknown_task}': choose one in the Task panel")
@@ -182,9 +184,9 @@ class TrainerApp:
 
     def _trained(self):
         if self.run is not None:
-            incomplete = self.run.model is None or (self.run.config.task == "tabular" and self.run.tokenizer is None)
+            incomplete = self.run.model is None or self.run.tokenizer is None
             if incomplete and self.run.state in ("finished", "stopped") and has_saved_model(self.run.run_dir):
-                # trained in a subprocess, or a tabular pipeline (whose info, the "tokenizer", is in the run dir)
+                # trained in a subprocess, or a model whose companion (a pipeline's info) is in the run dir
                 return self.run.load_model()
             return self.run.model, self.run.tokenizer
         return self._load_attached()
@@ -271,9 +273,6 @@ class TrainerApp:
 
     def _collect(self) -> tuple[list[str], RunConfig | None, str | None]:
         problems: list[str] = []
-        task = self.task_panel.task
-        if not is_trainable(task):
-            problems.append(f"{TASKS[task].title} ({task}) is not trainable in this version yet")
         if not self.model_panel.name:
             problems.append("choose a model: a Hub id, a local folder, or Use offline demo model")
         elif self.model_panel.error:
@@ -332,7 +331,7 @@ class TrainerApp:
         return rundir.last_checkpoint() is not None and state != "finished"
 
     def _changed(self) -> None:
-        self._sync_tabular_model()
+        self._sync_param_model()
         self._refresh()
 
     def _task_changed(self, task: str) -> None:
@@ -342,19 +341,22 @@ class TrainerApp:
             self.data_panel.set_task(task)
             self.params_panel.set_task(task)
             self.checks_panel.set_task(task)
-            if task != "tabular" and self.model_panel.task == "tabular":
-                self.model_panel.text.value = ""  # a scikit-learn family is no transformers model
+            was = self.model_panel.spec
+            if was is not None and was.model_param and not TASKS[task].model_param:
+                self.model_panel.text.value = ""  # a family the params named is no Hub model
             self.model_panel.set_task(task)
-            self._sync_tabular_model()
+            self.train_panel.plot.scores = TASKS[task].scores
+            self._sync_param_model()
         finally:
             self._building = was
         self._refresh()
 
-    def _sync_tabular_model(self) -> None:
-        """Tabular's Model box shows Hyperparameters -> model (AutoTrain's base_model for tabular)."""
-        if self.task_panel.task != "tabular" or "model" not in self.params_panel.params_form.specs:
+    def _sync_param_model(self) -> None:
+        """A task whose params choose the model: the Model box shows that field (AutoTrain's base_model)."""
+        field = TASKS[self.task_panel.task].model_param
+        if not field or field not in self.params_panel.params_form.specs:
             return
-        family = self.params_panel.params_form.values().get("model")
+        family = self.params_panel.params_form.values().get(field)
         if family and self.model_panel.name != family:
             self.model_panel.set_model(family)
 
@@ -397,8 +399,8 @@ class TrainerApp:
         return run
 
     def _run_event(self, run, event) -> None:
-        """Training-thread events the results panel follows: each evaluation's confusion matrix."""
-        if event.kind == "eval" and TASKS[run.config.task].family != "llm":
+        """Training-thread events the results panel follows: each evaluation's confusion matrix (classifiers)."""
+        if event.kind == "eval":
             try:
                 self.results_panel.show_confusion(run.run_dir, event.data.get("step"))
             except Exception:  # noqa: BLE001 - a drawing problem must never reach the training thread
@@ -413,13 +415,9 @@ class TrainerApp:
             status["error"] = run.error
         self.results_panel.show_metrics(run.metrics, status)
         self.results_panel.show_confusion(run.run_dir, status.get("step"))
-        task = run.config.task
-        supported = TASKS[task].family == "llm" or task in PREDICT_TASKS
-        in_memory = run.model is not None and (run.tokenizer is not None or task in ST_TASKS)
+        in_memory = run.model is not None and run.tokenizer is not None
         saved = status["state"] in ("finished", "stopped") and has_saved_model(run.run_dir)
-        self.results_panel.enable_generation(supported and (in_memory or saved),
-                                             "" if supported else "try the model here covers text and LLM tasks; "
-                                             "use app.model", task)
+        self.results_panel.enable_generation(in_memory or saved, "", run.config.task)
         self.history_panel.refresh()
         self.params_panel.update_device()  # torch is imported now: the exact rule
         self._refresh()
@@ -442,7 +440,7 @@ class TrainerApp:
                     self.task_panel.set_task(config.task)
                 self.model_panel.set_model(config.base_model)
                 self.params_panel.set_config(config)
-                self._sync_tabular_model()
+                self._sync_param_model()
                 self.data_panel.set_config(config.data)
             finally:
                 self._building = False
@@ -459,16 +457,9 @@ class TrainerApp:
             candidate = f"{base}-{n}"
         return candidate
 
-    def _demo_ready(self, paths: dict) -> None:
-        """Fill the form with the offline demo: the tiny Llama's chat SFT, or the task's own demo config."""
-        if "config" in paths:
-            config = dict(paths["config"])
-            config["project_name"] = self._free_name(config["project_name"])
-            self.load_config(config)
-            return
-        from ..tiny import demo_config
-
-        self.load_config(demo_config(paths, "sft-chat", project_name=self._free_name("demo-sft-chat")))
+    def _demo_ready(self, config: dict) -> None:
+        """Fill the form with the task's offline demo config (under a free run name)."""
+        self.load_config({**config, "project_name": self._free_name(config["project_name"])})
 
     def _attach(self, path: str | Path) -> dict:
         if self.train_panel.running:
@@ -489,10 +480,9 @@ class TrainerApp:
                                       status.get("max_steps"))
         self.results_panel.show_metrics(records, {**status, "path": str(folder)})
         self.results_panel.show_confusion(folder, status.get("step"))
-        task = self.task_panel.task
         saved = status.get("state") in ("finished", "stopped") and has_saved_model(folder)
-        can = saved and (TASKS[task].family == "llm" or task in PREDICT_TASKS)
-        self.results_panel.enable_generation(can, "" if can else "no saved model to try in this run directory", task)
+        self.results_panel.enable_generation(saved, "" if saved else "no saved model to try in this run directory",
+                                             self.task_panel.task)
         if reattach.writer_gone(status):
             self.train_panel.set_status(status["state"], "but its process is gone: Resume continues it")
         elif status.get("state") in reattach.ACTIVE_STATES:

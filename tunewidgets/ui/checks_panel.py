@@ -46,8 +46,6 @@ class ChecksPanel:
         self.warnings.add_class("tw-warnings")
         self.message = theme.message_widget("tw-checks-message")
         self.report = None
-        self._tokenizer = None
-        self._rows: list[dict] = []
         self._config: RunConfig | None = None
         self._checked_yaml: str | None = None
         self.run_button.on_click(theme.guarded(self._error, report_unexpected)(lambda _b: self.start()))
@@ -58,9 +56,11 @@ class ChecksPanel:
             "See what the model will be trained on before you press Train.")
 
     def set_task(self, task: str) -> None:
-        if TASKS[task].family != "llm":
-            self.summary.value = theme.help_html(
-                "Token checks are for the LLM tasks; for this task the checks look at the data size and settings.")
+        if TASKS[task].chat_template:
+            return
+        self.summary.value = theme.help_html(
+            "For this task the checks look at the labels, the data size and the settings (token checks are "
+            "for the language-model tasks).")
 
     def mark_stale(self, yaml_now: str | None) -> None:
         if self._checked_yaml is not None and yaml_now != self._checked_yaml and self.report is not None:
@@ -91,32 +91,21 @@ class ChecksPanel:
             rows, total = self.get_rows(ROWS_CHECKED)
             if not rows:
                 raise TunewidgetsError("no data to check: choose the data first")
-            family = TASKS[config.task].family
-            view = lengths = None
-            tokenizer = None
-            if family == "llm":
-                tokenizer = checks.load_tokenizer(config)
-                view = checks.loss_view(tokenizer, rows[0], config)
-                lengths = checks.token_lengths(tokenizer, rows, config)
-            max_length = checks.max_length_of(config)
-            warnings = checks.collect_warnings(config, tokenizer, rows, lengths or [], total, view) \
-                if family == "llm" else _generic_warnings(config, rows, total)
-            report = checks.CheckReport(view=view, lengths=lengths or [], max_length=max_length,
-                                        num_checked=len(rows), num_total=total, warnings=warnings)
-            self.report, self._tokenizer, self._rows, self._config = report, tokenizer, rows, config
+            report = TASKS[config.task].checks(config, rows, total)
+            self.report, self._config = report, config
             from .export import config_yaml
 
             self._checked_yaml = config_yaml(config)
             self.summary.value = (f'<span style="font-size:13px"><b>{theme.esc(report.summary())}</b></span>'
-                                  if lengths is not None else theme.help_html(f"{len(rows):,} rows checked"))
-            self.mask.value = checks.render_tokens(view) if view is not None else ""
-            if lengths:
-                self.histogram.value = histogram_png(lengths, max_length)
+                                  if report.lengths is not None else theme.help_html(report.summary()))
+            self.mask.value = checks.render_tokens(report.view) if report.view is not None else ""
+            if report.lengths:
+                self.histogram.value = histogram_png(report.lengths, report.max_length)
                 self.histogram.layout.display = None
             else:
                 self.histogram.layout.display = "none"
-            self.warnings.value = "".join(theme.message_html(text, level) for level, text in warnings)
-            self.example.max = max(len(rows) - 1, 0)
+            self.warnings.value = "".join(theme.message_html(text, level) for level, text in report.warnings)
+            self.example.max = max(report.num_checked - 1, 0)
         except TunewidgetsError as exc:
             self._error(str(exc))
         except Exception as exc:  # noqa: BLE001 - shown, never raised into the notebook
@@ -128,27 +117,13 @@ class ChecksPanel:
             self.run_button.disabled = False
 
     def _example_changed(self, change) -> None:
-        if self._tokenizer is None or self._config is None:
+        if self.report is None or self.report.view_of is None:
             return
         from . import checks
 
-        index = min(int(change["new"]), len(self._rows) - 1)
-        view = checks.loss_view(self._tokenizer, self._rows[index], self._config)
-        self.mask.value = checks.render_tokens(view)
+        self.mask.value = checks.render_tokens(self.report.view_of(int(change["new"])))
 
     def _error(self, text: str) -> None:
         theme.set_message(self.message, text, "error")
         self.summary.value = ""
 
-
-def _generic_warnings(config: RunConfig, rows: list[dict], total: int | None) -> list[tuple[str, str]]:
-    from .checks import label_warnings
-
-    p = config.params
-    out = label_warnings(config, rows)
-    batch = getattr(p, "batch_size", 1) * getattr(p, "gradient_accumulation", 1)
-    if total is not None and total < batch:
-        out.append(("warning", f"only {total:,} examples but one step uses {batch:,}"))
-    if not config.data.valid_split:
-        out.append(("info", "no validation split: no eval metrics or early stopping"))
-    return out

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
-from ..config.tasks import TASKS
+from ..config.tasks import TASKS, default_task
 from ..errors import DataError, TunewidgetsError
 from . import theme
 from .confine import Confinement
@@ -44,7 +44,7 @@ class DataPanel:
         self.on_change = on_change
         self.background = background
         self.namespace = namespace
-        self.task = "llm-sft"
+        self.task = default_task()
         self.columns: list[tuple[str, str]] = []
         self.frame = None
         self.num_rows: int | None = None
@@ -146,7 +146,7 @@ class DataPanel:
 
     def set_task(self, task: str) -> None:
         self.task = task
-        self.template_row.layout.display = None if TASKS[task].family == "llm" else "none"
+        self.template_row.layout.display = None if TASKS[task].chat_template else "none"
         self._build_mapping(reguess=True)
 
     def set_dataframe(self, obj: Any, name: str = "data") -> None:
@@ -490,7 +490,7 @@ class DataPanel:
 
     def show_distribution(self) -> None:
         """Class counts (or a numeric summary) of the mapped label column, for the tasks that have one."""
-        target = target_of(self.task, self.mapping()) if self.columns and not self.mapping_error else None
+        target = target_of(TASKS[self.task], self.mapping()) if self.columns and not self.mapping_error else None
         if target is None or target[0] not in dict(self.columns):
             self._distribution_key = None
             self.distribution.value = ""

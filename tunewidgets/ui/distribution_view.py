@@ -7,25 +7,13 @@ from __future__ import annotations
 
 from . import theme
 
-# Which mapped column holds a task's labels, and how to count them (tabular decides from its values).
-TARGETS = {
-    "text_classification": ("target_column", "classes"),
-    "text_regression": ("target_column", "values"),
-    "image_classification": ("target_column", "classes"),
-    "image_regression": ("target_column", "values"),
-    "token_classification": ("tags_column", "tags"),
-    "object_detection": ("objects_column", "objects"),
-    "sentence-transformers:pair_class": ("target_column", "classes"),
-    "sentence-transformers:pair_score": ("target_column", "values"),
-    "tabular": ("target_columns", "auto"),
-}
 MAX_BARS = 20
 _RARE = 0.02  # a class under 2% of the rows is flagged
 
 
-def target_of(task: str, mapping: dict) -> tuple[str, str] | None:
-    """(column, kind) whose distribution the panel shows for ``task``, or None."""
-    role = TARGETS.get(task)
+def target_of(spec, mapping: dict) -> tuple[str, str] | None:
+    """(column, kind) whose distribution the panel shows for the task ``spec`` (its ``distribution``), or None."""
+    role = spec.distribution
     if role is None:
         return None
     column = mapping.get(role[0])

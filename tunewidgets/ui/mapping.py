@@ -6,7 +6,7 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from ..config.tasks import TASKS
+from ..config.tasks import TASKS, default_task
 from ..errors import DataError
 from . import theme
 
@@ -18,7 +18,7 @@ class MappingEditor:
 
     def __init__(self, on_change: Callable[[], None]):
         self.on_change = on_change
-        self.task = "llm-sft"
+        self.task = default_task()
         self.columns: list[tuple[str, str]] = []
         self.error: str | None = None
         self.pending: dict | None = None  # a loaded config's mapping, applied when the columns are known

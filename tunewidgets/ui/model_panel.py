@@ -19,7 +19,7 @@ def check_model(name: str) -> tuple[str | None, str]:
     if not name:
         return None, ""
     from ..errors import ModelError
-    from ..tasks.common import check_model_source
+    from ..tasks.shared.pretrained import check_model_source
 
     try:
         source = check_model_source(name)
@@ -48,16 +48,19 @@ def check_model(name: str) -> tuple[str | None, str]:
     return None, "local model: " + " · ".join(parts)
 
 
-def check_tabular_model(name: str) -> tuple[str | None, str]:
-    """Tabular trains a scikit-learn family (AutoTrain writes it as base_model), not a transformers model."""
-    from ..config.run_config import tabular_families
+def check_param_model(spec, name: str) -> tuple[str | None, str]:
+    """A task whose params choose the model (a scikit-learn family, which AutoTrain writes as base_model):
+    the name must be one of that field's choices."""
+    from ..config.fields import field_specs
 
     if not name:
         return None, ""
-    if name not in tabular_families():
-        return (f"tabular trains a scikit-learn model family, not '{name}': choose one under Hyperparameters "
-                f"(model): {', '.join(tabular_families())}"), ""
-    return None, f"scikit-learn model family '{name}' (chosen under Hyperparameters: model)."
+    field = spec.model_param
+    choices = next((f.choices for f in field_specs(spec.params) if f.name == field), None) or ()
+    if name not in choices:
+        return (f"{spec.name} trains a {spec.group} model family, not '{name}': choose one under "
+                f"Hyperparameters ({field}): {', '.join(choices)}"), ""
+    return None, f"{spec.group} model family '{name}' (chosen under Hyperparameters: {field})."
 
 
 class ModelPanel:
@@ -71,15 +74,13 @@ class ModelPanel:
         self.on_change = on_change
         self.on_demo = on_demo
         self.background = background
-        self.task = "llm-sft"
+        self.spec = None  # the task on show (set_task)
         self.text = widgets.Text(
             description="Model", placeholder="Hub id (e.g. HuggingFaceTB/SmolLM2-135M) or a local folder",
             style=theme.label_style(), layout=theme.field_layout(theme.WIDE_WIDTH), continuous_update=False,
         )
         self.text.add_class("tw-model-path")
-        self.demo_button = widgets.Button(description="Use offline demo model", tooltip=(
-            "Build a tiny Llama and demo chat data locally (no download) and fill the form with them"),
-            layout=widgets.Layout(width="210px"))
+        self.demo_button = widgets.Button(description="Use offline demo model", layout=widgets.Layout(width="210px"))
         self.demo_button.add_class("tw-demo")
         self.info = widgets.HTML()
         self.info.add_class("tw-model-info")
@@ -99,17 +100,18 @@ class ModelPanel:
         self._check()
 
     def set_task(self, task: str) -> None:
-        """LLMs get the tiny Llama demo, other tasks their own; tabular's model is a scikit-learn family."""
-        self.task = task
-        tabular = task == "tabular"
-        self.text.disabled = tabular  # mirrors Hyperparameters -> model, the one place to choose it
-        self.text.placeholder = ("the scikit-learn model family: choose it under Hyperparameters (model)" if tabular
-                                 else "Hub id (e.g. HuggingFaceTB/SmolLM2-135M) or a local folder")
-        llm = task.startswith("llm")
-        self.demo_button.description = "Use offline demo model" if llm else "Use offline demo"
-        self.demo_button.tooltip = (
-            "Build a tiny Llama and demo chat data locally (no download) and fill the form with them" if llm else
-            "Build a tiny model for this task and generated data locally (no download) and fill the form with them")
+        """The task's own demo; a task whose params choose the model mirrors that field here."""
+        from ..config.tasks import TASKS
+
+        self.spec = spec = TASKS[task]
+        chosen_by_params = spec.model_param is not None
+        self.text.disabled = chosen_by_params  # mirrors Hyperparameters -> model_param, the one place to choose it
+        self.text.placeholder = (f"the model family: choose it under Hyperparameters ({spec.model_param})"
+                                 if chosen_by_params else "Hub id (e.g. HuggingFaceTB/SmolLM2-135M) or a local folder")
+        model = f"a tiny {spec.demo.model} model" if spec.demo.model else "a model family"
+        self.demo_button.description = "Use offline demo model" if spec.demo.model else "Use offline demo"
+        self.demo_button.tooltip = (f"Build {model} and generated {spec.demo.data} data locally (no download) and "
+                                    "fill the form with them")
         self._check()
 
     def _report(self, text: str) -> None:
@@ -122,8 +124,8 @@ class ModelPanel:
     def _check(self) -> None:
         from ..errors import TunewidgetsError
 
-        if self.task == "tabular":
-            self.error, description = check_tabular_model(self.name)
+        if self.spec is not None and self.spec.model_param:
+            self.error, description = check_param_model(self.spec, self.name)
         else:
             try:
                 source = self.confine.source(self.name)
@@ -142,20 +144,15 @@ class ModelPanel:
         theme.set_message(self.message, "building the tiny demo model and data (a few seconds the first time)...",
                           "info")
 
-        task = self.task
+        spec = self.spec
 
         def work() -> None:
             try:
-                if task.startswith("llm"):
-                    from ..tiny import make_demo
+                from ..tasks.shared.demo import demo_config
 
-                    paths = make_demo(target)
-                else:
-                    from ..task_demos import task_demo_config
-
-                    paths = {"config": task_demo_config(task, target)}
+                config = demo_config(spec, target)
                 theme.set_message(self.message, None)
-                self.on_demo(paths)
+                self.on_demo(config)
             except Exception as exc:  # noqa: BLE001 - shown, never raised into the notebook
                 self._report(f"could not build the demo model in '{target}': {type(exc).__name__}: {exc}")
             finally:

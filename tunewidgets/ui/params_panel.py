@@ -107,12 +107,12 @@ class ParamsPanel:
         """
         wanted = getattr(self.params_form.instance, "mixed_precision", None)
         try:
-            from ..run.device import DeviceInfo, default_threads, resolve_device
+            from ..device import guess_device, resolve_device
 
             if "torch" in sys.modules:
                 info, exact = resolve_device(wanted), True
             else:
-                info, exact = _guess_device(wanted, DeviceInfo, default_threads), False
+                info, exact = guess_device(wanted), False
         except Exception as exc:  # noqa: BLE001 - informative only
             self.device.value = theme.help_html(f"Device: could not be detected ({type(exc).__name__}: {exc})")
             return
@@ -129,26 +129,3 @@ class ParamsPanel:
     def device_info(self):
         return self._device_info
 
-
-def _guess_device(wanted, DeviceInfo, default_threads):
-    """resolve_device's rule without importing torch: cuda when an NVIDIA driver shows a GPU, mps on Apple silicon."""
-    import os
-    import platform
-    import shutil
-
-    gpus = "/proc/driver/nvidia/gpus"
-    if (os.path.isdir(gpus) and os.listdir(gpus)) or shutil.which("nvidia-smi"):
-        device = "cuda"
-    elif sys.platform == "darwin" and platform.machine() == "arm64":
-        device = "mps"
-    else:
-        device = "cpu"
-    info = DeviceInfo(device=device)
-    wanted = (wanted or "").lower() or None
-    if device == "cuda":
-        info.fp16, info.bf16 = wanted == "fp16", wanted == "bf16"
-    elif wanted:
-        info.warnings.append(f"mixed_precision {wanted} needs a GPU: training in fp32 on {device}")
-    if device == "cpu":
-        info.threads = default_threads()
-    return info

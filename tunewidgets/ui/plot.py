@@ -37,11 +37,13 @@ def quality_metric(name: str) -> bool:
             and bool(_QUALITY.search(name[len("eval_"):])))
 
 
-def _metric_rank(name: str) -> tuple[int, str]:
-    for rank, word in enumerate(_PREFERRED):
+def _metric_rank(name: str, scores: tuple[str, ...] = ()) -> tuple[int, str]:
+    """Lower is shown first: the task's own headline scores, then the usual ones."""
+    order = (*scores, *_PREFERRED)
+    for rank, word in enumerate(order):
         if word in name:
             return rank, name
-    return len(_PREFERRED), name
+    return len(order), name
 
 
 def downsample(xs, ys, max_points: int) -> tuple[list[float], list[float]]:
@@ -104,6 +106,7 @@ class LivePlot:
         self.widget.add_class("tw-plot-box")
         self.series = {name: _Series() for name in SERIES}
         self.metrics: dict[str, _Series] = {}  # eval scores (accuracy, f1, r2, map ...), at most MAX_METRICS
+        self.scores: tuple[str, ...] = ()  # the task's headline scores, preferred when there are more than fit
         self.draws = 0
         self.last_draw: float | None = None  # monotonic time of the last redraw
         self._dirty = False
@@ -141,10 +144,14 @@ class LivePlot:
                 if not quality_metric(name) or not isinstance(value, (int, float)) or isinstance(value, bool):
                     continue
                 if name not in self.metrics:
+                    rank = _metric_rank(name, self.scores)
                     if len(self.metrics) >= MAX_METRICS:
-                        continue
+                        worst = max(self.metrics, key=lambda known: _metric_rank(known, self.scores))
+                        if rank >= _metric_rank(worst, self.scores):
+                            continue
+                        self.metrics = {k: v for k, v in self.metrics.items() if k != worst}
                     self.metrics = dict(sorted({**self.metrics, name: _Series()}.items(),
-                                               key=lambda item: _metric_rank(item[0])))
+                                               key=lambda item: _metric_rank(item[0], self.scores)))
                 self.metrics[name].add(float(step), float(value))
                 self._dirty = True
 

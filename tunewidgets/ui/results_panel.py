@@ -6,6 +6,7 @@ from typing import Callable
 
 import ipywidgets as widgets
 
+from ..config.tasks import TASKS, default_task
 from . import theme
 
 
@@ -36,151 +37,6 @@ def metrics_html(records: list[dict], status: dict) -> str:
         rows.append(("error", status["error"]))
     body = "".join(f"<tr><th>{theme.esc(k)}</th><td>{theme.esc(v)}</td></tr>" for k, v in rows)
     return f'<table class="tw-table tw-metrics-table" style="{theme.TABLE_STYLE}">{body}</table>'
-
-
-def generate_text(model, tokenizer, prompt: str, max_new_tokens: int = 64, chat: bool = True) -> str:
-    """Greedy generation from the trained model (a chat turn when the tokenizer has a template)."""
-    import torch
-
-    if chat and getattr(tokenizer, "chat_template", None):
-        text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                             add_generation_prompt=True)
-        inputs = tokenizer(text, return_tensors="pt", add_special_tokens=False)
-    else:
-        inputs = tokenizer(prompt, return_tensors="pt")
-    device = next(model.parameters()).device
-    inputs = {k: v.to(device) for k, v in inputs.items()}
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            output = model.generate(**inputs, max_new_tokens=int(max_new_tokens), do_sample=False,
-                                    pad_token_id=tokenizer.pad_token_id)
-    finally:
-        if was_training:
-            model.train()
-    return tokenizer.decode(output[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True)
-
-
-IMAGE_TASKS = ("image_classification", "image_regression", "object_detection")
-ST_TASKS = tuple(f"sentence-transformers:{kind}" for kind in ("pair", "pair_class", "pair_score", "triplet", "qa"))
-PREDICT_TASKS = ("text_classification", "text_regression", "token_classification", "seq2seq", *IMAGE_TASKS,
-                 *ST_TASKS, "tabular")
-PLACEHOLDERS = {
-    "tabular": 'a row as JSON, e.g. {"age": 41, "income": 52000} (or a list of rows); missing columns are imputed',
-    **{task: "two or more sentences, one per line: each is compared with the first (cosine similarity)"
-       for task in ST_TASKS},
-}
-
-
-def predict_sentences(model, text: str) -> str:
-    """Cosine similarity of every line to the first, with the trained sentence encoder."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    vectors = model.encode(lines, convert_to_tensor=True, normalize_embeddings=True)
-    if len(lines) == 1:
-        return f"one {vectors.shape[-1]}-dimensional embedding: give two or more lines to compare them"
-    scores = (vectors[1:] @ vectors[0]).tolist()
-    return "\n".join(f"{score:+.3f}  {line}" for score, line in zip(scores, lines[1:]))
-
-
-def predict_rows(pipeline, info: dict, text: str) -> str:
-    """The fitted tabular pipeline's prediction for rows given as JSON."""
-    import json
-
-    import pandas as pd
-
-    from ..errors import DataError
-
-    try:
-        rows = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"not JSON: {exc.msg} (column {exc.colno}); give a row like {{\"column\": value}}") from None
-    rows = [rows] if isinstance(rows, dict) else rows
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise DataError("give a JSON object (one row) or a list of objects")
-    features = list(info.get("features") or [])
-    unknown = sorted({k for r in rows for k in r} - set(features))
-    frame = pd.DataFrame(rows).reindex(columns=features)
-    predictions = pipeline.predict(frame)
-    targets = info.get("targets") or ["prediction"]
-    names = info.get("labels") or {}
-    ids = str(info.get("predicts", "")).startswith("class ids")  # xgboost predicts class ids: show the labels
-
-    def shown(target: str, value) -> str:
-        if ids and names.get(target):
-            return str(names[target][int(value)])
-        return str(value.item() if hasattr(value, "item") else value)
-
-    lines = [f"row {i + 1}: " + ", ".join(f"{t} = {shown(t, v)}" for t, v in
-                                          zip(targets, value if getattr(value, "ndim", 0) else [value]))
-             for i, value in enumerate(predictions)]
-    if unknown:
-        lines.append(f"(not features of this model, ignored: {', '.join(unknown)})")
-    return "\n".join(lines)
-
-
-def predict_image(model, processor, task: str, image, threshold: float = 0.5) -> tuple[str, list | None]:
-    """(what the trained image model says, boxes as COCO objects for drawing or None) for one PIL image."""
-    import torch
-
-    model.eval()
-    device = next(model.parameters()).device
-    image = image.convert("RGB")
-    inputs = {k: v.to(device) for k, v in processor(images=image, return_tensors="pt").items()}
-    with torch.no_grad():
-        outputs = model(**inputs)
-    if task == "object_detection":
-        found = processor.post_process_object_detection(outputs, threshold=threshold,
-                                                        target_sizes=[(image.height, image.width)])[0]
-        boxes, lines, categories = [], [], []
-        for score, label, (x0, y0, x1, y1) in zip(found["scores"].tolist(), found["labels"].tolist(),
-                                                  found["boxes"].tolist()):
-            boxes.append([x0, y0, x1 - x0, y1 - y0])
-            categories.append(label)
-            lines.append(f"{model.config.id2label.get(label, label)}: {score:.3f} at "
-                         f"({x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f})")
-        text = "\n".join(lines[:20]) or f"no object scored {threshold} or more"
-        return text, [{"bbox": boxes, "category": categories}]
-    logits = outputs.logits[0]
-    if task == "image_regression":
-        return f"{float(logits[0]):.4g}", None
-    probs = torch.softmax(logits, -1).tolist()
-    ranked = sorted(enumerate(probs), key=lambda item: -item[1])[:5]
-    return "\n".join(f"{model.config.id2label.get(i, i)}: {p:.3f}" for i, p in ranked), None
-
-
-def predict_text(model, tokenizer, task: str, text: str, max_new_tokens: int = 64) -> str:
-    """What the trained text model says about ``text``: labels with scores, a value, tags or an output text."""
-    import torch
-
-    model.eval()
-    device = next(model.parameters()).device
-    if task == "seq2seq":
-        inputs = {k: v.to(device) for k, v in tokenizer(text, return_tensors="pt", truncation=True).items()}
-        with torch.no_grad():
-            output = model.generate(**inputs, max_new_tokens=int(max_new_tokens), do_sample=False)
-        return tokenizer.decode(output[0], skip_special_tokens=True)
-    if task == "token_classification":
-        words = text.split()
-        inputs = tokenizer(words, is_split_into_words=True, return_tensors="pt", truncation=True)
-        word_ids = inputs.word_ids()
-        with torch.no_grad():
-            logits = model(**{k: v.to(device) for k, v in inputs.items()}).logits[0]
-        labels = logits.argmax(-1).tolist()
-        tags, seen = [], set()
-        for position, word in enumerate(word_ids):
-            if word is not None and word not in seen:
-                seen.add(word)
-                tags.append(f"{words[word]}/{model.config.id2label.get(labels[position], labels[position])}")
-        return " ".join(tags)
-    inputs = {k: v.to(device) for k, v in tokenizer(text, return_tensors="pt", truncation=True).items()}
-    with torch.no_grad():
-        logits = model(**inputs).logits[0]
-    if task == "text_regression":
-        return f"{float(logits[0]):.4g}"
-    probs = torch.softmax(logits, -1).tolist()
-    ranked = sorted(enumerate(probs), key=lambda item: -item[1])[:5]
-    return "\n".join(f"{model.config.id2label.get(i, i)}: {p:.3f}" for i, p in ranked)
 
 
 class ResultsPanel:
@@ -217,7 +73,7 @@ class ResultsPanel:
         self.output = widgets.HTML()
         self.output.add_class("tw-generation")
         self.message = theme.message_widget("tw-results-message")
-        self.task = "llm-sft"
+        self.task = default_task()
         self.generate_button.on_click(guard(lambda _b: self.generate()))
         try_box = widgets.VBox([
             widgets.HTML('<b style="font-size:13px">Try the model</b>'), self.prompt,
@@ -257,65 +113,68 @@ class ResultsPanel:
         self.confusion_step = step
         return True
 
-    def enable_generation(self, enabled: bool, note: str = "", task: str = "llm-sft") -> None:
-        """Offer the prompt box for this task: Generate for LLMs, Predict for text models."""
-        llm, image = task.startswith("llm"), task in IMAGE_TASKS
+    def enable_generation(self, enabled: bool, note: str = "", task: str | None = None) -> None:
+        """Offer the Try-the-model box as the task's ``predict`` declares it (a text box or an image upload,
+        its button, its options); a task without one says so."""
+        self.task = task or self.task
+        predict = TASKS[self.task].predict
+        image = predict is not None and predict.input == "image"
+        options = predict.options if predict is not None else ()
         self.prompt.layout.display = "none" if image else None
         self.image_upload.layout.display = None if image else "none"
-        self.generate_button.description = "Generate" if llm or task == "seq2seq" else "Predict"
-        self.chat.layout.display = None if llm else "none"
-        self.max_new_tokens.layout.display = None if llm or task == "seq2seq" else "none"
-        self.prompt.placeholder = ("Ask the trained model something, e.g. What is 2 plus 3?" if llm
-                                   else PLACEHOLDERS.get(task, "Text for the trained model"))
-        self.task = task
-        self.generate_button.disabled = not enabled
-        self.generate_button.tooltip = note
+        self.generate_button.description = predict.button if predict is not None else "Predict"
+        self.chat.layout.display = None if "chat" in options else "none"
+        self.max_new_tokens.layout.display = None if "max_new_tokens" in options else "none"
+        self.prompt.placeholder = predict.placeholder if predict is not None else ""
+        self.generate_button.disabled = not enabled or predict is None
+        self.generate_button.tooltip = note if predict is not None else "this task has no Try the model: use app.model"
 
     def generate(self) -> None:
-        if self.task in IMAGE_TASKS:
+        predict = TASKS[self.task].predict
+        if predict is not None and predict.input == "image":
             if not self.image_upload.value:
                 self._error("choose an image first")
                 return
-            prompt = bytes(self.image_upload.value[0]["content"])
+            value = bytes(self.image_upload.value[0]["content"])
         else:
-            prompt = self.prompt.value.strip()
-        if not prompt:
+            value = self.prompt.value.strip()
+        if not value:
             self._error("type a prompt first")
             return
         theme.set_message(self.message, None)
         self.output.value = theme.help_html("generating ...")
         self.generate_button.disabled = True
-        self.background.start("generate", lambda: self._generate(prompt))
+        self.background.start("generate", lambda: self._generate(value))
 
-    def _generate(self, prompt: str) -> None:
+    def _generate(self, value) -> None:
+        from ..errors import TunewidgetsError
+
+        predict = TASKS[self.task].predict
         try:
-            model, tokenizer = self.get_model()
-            if model is None or (tokenizer is None and self.task not in ST_TASKS):
+            model, processor = self.get_model()
+            if model is None or processor is None:
                 self._error("no trained model in memory: train one or re-attach to a finished run")
                 return
+            options = {"max_new_tokens": self.max_new_tokens.value, "chat": self.chat.value}
+            options = {key: options[key] for key in predict.options}
             picture = ""
-            if self.task in IMAGE_TASKS:
+            if predict.input == "image":
                 import io
 
                 from PIL import Image
 
                 from .thumbnails import thumbnail_uri
 
-                image = Image.open(io.BytesIO(prompt))
-                text, objects = predict_image(model, tokenizer, self.task, image)
-                uri = thumbnail_uri(image, objects[0] if objects else None, size=160)
+                value = Image.open(io.BytesIO(value))
+            answer = predict.run(model, processor, value, **options)
+            if predict.input == "image":
+                uri = thumbnail_uri(value, answer.objects, size=160)
                 picture = f'<img class="tw-predicted-image" src="{uri}" style="max-width:160px">' if uri else ""
-            elif self.task.startswith("llm"):
-                text = generate_text(model, tokenizer, prompt, self.max_new_tokens.value, self.chat.value)
-            elif self.task in ST_TASKS:
-                text = predict_sentences(model, prompt)
-            elif self.task == "tabular":
-                text = predict_rows(model, tokenizer, prompt)
-            else:
-                text = predict_text(model, tokenizer, self.task, prompt, self.max_new_tokens.value)
             self.output.value = (f'{picture}<div class="tw-generated" style="white-space:pre-wrap;font-family:monospace;'
                                  f'font-size:12px;border-left:3px solid {theme.GREEN};padding:4px 8px">'
-                                 f"{theme.esc(text) or '(empty)'}</div>")
+                                 f"{theme.esc(answer.text) or '(empty)'}</div>")
+        except TunewidgetsError as exc:
+            self._error(str(exc))
         except Exception as exc:  # noqa: BLE001 - shown, never raised
             import traceback
 

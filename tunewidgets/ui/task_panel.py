@@ -1,4 +1,4 @@
-"""1 Task: every task the schema knows; the ones without a trainer yet say so."""
+"""1 Task: every task the registry declares, grouped by family, with the columns each needs."""
 
 from __future__ import annotations
 
@@ -6,42 +6,18 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from ..config.tasks import TASKS
+from ..config.tasks import TASKS, default_task
 from . import theme
-
-_FAMILY = {
-    "llm": "Language models (TRL)",
-    "text": "Text (transformers)",
-    "st": "Sentence embeddings (sentence-transformers)",
-    "vision": "Vision (transformers)",
-    "tabular": "Tabular (scikit-learn)",
-}
-
-
-def is_trainable(task: str) -> bool:
-    """Whether this version can train ``task`` (asked of the task layer each time)."""
-    info = TASKS.get(task)
-    if info is not None and info.trainable:
-        return True
-    try:
-        from ..tasks import trainable_tasks
-
-        return task in trainable_tasks()
-    except Exception:  # noqa: BLE001 - a broken task layer must not break the form
-        return False
 
 
 class TaskPanel:
     """A task dropdown and a line saying what the task needs."""
 
-    def __init__(self, on_change: Callable[[str], None], task: str = "llm-sft"):
+    def __init__(self, on_change: Callable[[str], None], task: str | None = None):
         self.on_change = on_change
-        options = []
-        for name, info in TASKS.items():
-            suffix = "" if is_trainable(name) else "  (not trainable yet)"
-            options.append((f"{info.title}  [{name}]{suffix}", name))
+        options = [(f"{spec.title}  [{name}]", name) for name, spec in TASKS.items()]
         self.dropdown = widgets.Dropdown(
-            options=options, value=task, description="Task", style=theme.label_style(),
+            options=options, value=task or default_task(), description="Task", style=theme.label_style(),
             layout=theme.field_layout(theme.WIDE_WIDTH),
         )
         self.dropdown.add_class("tw-task-select")
@@ -56,10 +32,6 @@ class TaskPanel:
     def task(self) -> str:
         return self.dropdown.value
 
-    @property
-    def trainable(self) -> bool:
-        return is_trainable(self.task)
-
     def set_task(self, task: str) -> None:
         self.dropdown.value = task
 
@@ -68,18 +40,9 @@ class TaskPanel:
         self.on_change(change["new"])
 
     def _describe(self) -> None:
-        info = TASKS[self.task]
+        spec = TASKS[self.task]
         roles = ", ".join(
-            f"<code>{theme.esc(r.key)}</code>" + ("" if r.required else " (optional)") for r in info.roles
+            f"<code>{theme.esc(r.key)}</code>" + ("" if r.required else " (optional)") for r in spec.roles
         )
-        family = _FAMILY.get(info.family, info.family)
-        lines = [f'<span class="tw-help" style="color:{theme.GREY};font-size:12px">{theme.esc(family)}. '
-                 f"Columns: {roles}.</span>"]
-        if not is_trainable(self.task):
-            from ..tasks import trainable_tasks
-
-            now = ", ".join(trainable_tasks())
-            lines.append(theme.message_html(
-                f"{info.title} ({self.task}) is not trainable in this version yet: you can prepare the data, "
-                f"check it and export the YAML, but Train stays disabled. Trainable now: {now}.", "warning"))
-        self.note.value = "".join(lines)
+        self.note.value = (f'<span class="tw-help" style="color:{theme.GREY};font-size:12px">'
+                           f"{theme.esc(spec.group)}. Columns: {roles}.</span>")

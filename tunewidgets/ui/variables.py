@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..data.snapshot import table_kind
+
 
 def list_variables(namespace: dict | None) -> list[tuple[str, str]]:
     """(label, name) for the DataFrames and Datasets in a namespace, without importing pandas or datasets."""
@@ -15,16 +17,6 @@ def list_variables(namespace: dict | None) -> list[tuple[str, str]]:
         if kind:
             found.append((f"{name}  ({kind}{rows_text(obj)})", name))
     return sorted(found, key=lambda item: item[1].lower())
-
-
-def table_kind(obj: Any) -> str | None:
-    module = type(obj).__module__ or ""
-    cls = type(obj).__name__
-    if module.startswith("pandas") and cls == "DataFrame":
-        return "DataFrame"
-    if module.startswith("datasets") and cls in ("Dataset", "DatasetDict"):
-        return cls
-    return None
 
 
 def rows_text(obj: Any) -> str:

@@ -1,0 +1,77 @@
+"""Write in-memory data (a DataFrame or Dataset from the kernel) to a file once, so a run's config reruns headless.
+
+A run trained on a kernel object records where a copy of that data lies: the app's export and the run's
+config.yml name the same file, whatever the run mode. The file's name carries a digest of its content, so
+the same data is written once however often it is asked for (the app's Export, a Train click, a subprocess
+run); the object itself is remembered too, so asking again costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+_LOCK = threading.Lock()
+_WRITTEN: dict[tuple[int, int | None, str], tuple[Any, Any, dict]] = {}  # (id train, id valid, folder) -> result
+
+
+def table_kind(obj: Any) -> str | None:
+    """DataFrame, Dataset or DatasetDict (read off the type, without importing pandas or datasets), else None."""
+    module = type(obj).__module__ or ""
+    cls = type(obj).__name__
+    if module.startswith("pandas") and cls == "DataFrame":
+        return "DataFrame"
+    if module.startswith("datasets") and cls in ("Dataset", "DatasetDict"):
+        return cls
+    return None
+
+
+def _jsonl(obj: Any, split: str = "train") -> str:
+    frame = obj[split] if table_kind(obj) == "DatasetDict" else obj
+    if table_kind(frame) == "Dataset":
+        frame = frame.to_pandas()
+    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def snapshot(train: Any, folder: str | Path, name: str = "data", *, valid: Any = None, split: str = "train") -> dict:
+    """``{"path", "train_split", "valid_split"}`` of a copy of ``train`` (and ``valid``) under ``folder``.
+
+    Train alone becomes ``<folder>/<name>-<digest>.jsonl``; with validation data a folder
+    ``<name>-<digest>/`` holds ``train.jsonl`` and ``valid.jsonl``. ``split`` picks a DatasetDict's split.
+    """
+    folder = Path(folder)
+    key = (id(train), None if valid is None else id(valid), str(folder))
+    with _LOCK:
+        known = _WRITTEN.get(key)
+        if known is not None and known[0] is train and known[1] is valid and Path(known[2]["path"]).exists():
+            return dict(known[2])
+        texts = {"train": _jsonl(train, split)}
+        if valid is not None:
+            texts["valid"] = _jsonl(valid)
+        digest = hashlib.sha1("\0".join(texts.values()).encode("utf-8")).hexdigest()[:10]
+        stem = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name) or 'data'}-{digest}"
+        if valid is None:
+            target = folder / f"{stem}.jsonl"
+            _write_once(target, texts["train"])
+            result = {"path": str(target), "train_split": "train", "valid_split": None}
+        else:
+            target = folder / stem
+            for part, text in texts.items():
+                _write_once(target / f"{part}.jsonl", text)
+            result = {"path": str(target), "train_split": "train", "valid_split": "valid"}
+        _WRITTEN[key] = (train, valid, result)
+        return dict(result)
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Atomically, and only when absent: the name says what is in it."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,33 @@
+"""llm-reward: a reward model (one-output sequence classifier) on chosen/rejected pairs, TRL's RewardTrainer."""
+
+from __future__ import annotations
+
+from ...config.task_spec import Demo, Hook, Predict, TaskSpec
+from ..shared import llm_rules, llm_spec, roles
+
+TASKS = (
+    TaskSpec(
+        name="llm-reward",
+        title="LLM reward model",
+        group=llm_spec.GROUP,
+        params=llm_spec.PARAMS,
+        roles=(roles.CHOSEN, roles.REJECTED, roles.PROMPT),
+        build=Hook.to(f"{__name__}.train:build"),
+        load_saved=Hook.to("tunewidgets.tasks.shared.saved:load_transformers",
+                           model="AutoModelForSequenceClassification",
+                           adapter="AutoPeftModelForSequenceClassification"),
+        demo=Demo(model="llama", data="preference", mapping=llm_spec.PREFERENCE_MAPPING,
+                  params=llm_spec.PREFERENCE_DEMO_PARAMS),
+        aliases=("llm:reward", "llm_reward"),
+        trainer_names=("reward",),
+        scores=("accuracy",),
+        predict=Predict(run=Hook.to(f"{__name__}.predict:score"), button="Score", options=("chat",),
+                        placeholder="Answers to score, separated by a blank line (with the chat template: "
+                                    "the first line of each is the prompt, the rest the answer)"),
+        checks=llm_spec.checks("reward"),
+        eject=llm_spec.eject(module="trl", config_class="RewardConfig", trainer_class="RewardTrainer",
+                             reward_head=True),
+        chat_template=True,
+        validate=llm_rules.preference_pairs,
+    ),
+)

@@ -1,0 +1,29 @@
+"""What the five LLM task declarations share: params, hooks, the Try-the-model box, the demo's settings."""
+
+from __future__ import annotations
+
+from ...config.params_llm import LLMParams
+from ...config.task_spec import Hook, Predict
+from ...tiny.llm_data import DEMO_PARAMS
+
+PARAMS = LLMParams
+GROUP = "Language models (TRL)"
+SHARED = "tunewidgets.tasks.shared"
+
+LOAD_CAUSAL = Hook.to(f"{SHARED}.saved:load_transformers", model="AutoModelForCausalLM",
+                      adapter="AutoPeftModelForCausalLM")
+GENERATE = Predict(run=Hook.to(f"{SHARED}.generation:generate"), button="Generate",
+                   placeholder="Ask the trained model something, e.g. What is 2 plus 3?",
+                   options=("max_new_tokens", "chat"))
+PREFERENCE_MAPPING = {"prompt_text_column": "prompt", "text_column": "chosen", "rejected_text_column": "rejected"}
+PREFERENCE_DEMO_PARAMS = {**DEMO_PARAMS, "model_max_length": 256, "max_prompt_length": 64, "lr": 5e-4}
+
+
+def checks(style: str) -> Hook:
+    """The token checks: ``style`` says how the loss mask is read (sft, generic, preference, reward)."""
+    return Hook.to(f"{SHARED}.llm_checks:check", style=style)
+
+
+def eject(**options) -> Hook:
+    """The plain-TRL script generator with this task's trainer and options."""
+    return Hook.to(f"{SHARED}.llm_eject:script", **options)
