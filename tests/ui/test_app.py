@@ -164,7 +164,6 @@ def test_reattach_follows_a_run_another_process_writes(app_factory):
     app = app_factory()
     rundir = _fake_run(app.workdir / "live", state="running", steps=2)
     rundir.write_status("running", step=2, max_steps=10)
-    app.follow_interval = 0.05
     app.attach(rundir.path)
 
     def writer():

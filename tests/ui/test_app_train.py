@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import math
 
 import pytest
@@ -120,7 +121,8 @@ def test_stop_mid_run_keeps_a_checkpoint_and_resume_finishes(app_factory, demo, 
 
 
 @pytest.mark.slow
-def test_train_on_a_dataframe_in_the_kernel_snapshots_it_for_the_yaml(app_factory, demo):
+@pytest.mark.parametrize("mode", ["thread", "subprocess"])
+def test_a_dataframe_in_the_kernel_is_written_once_and_the_export_is_the_runs_config(app_factory, demo, mode):
     from tunewidgets.tiny import make_demo_dataset
 
     frame = make_demo_dataset("sft-text", n=40, seed=1)
@@ -129,12 +131,37 @@ def test_train_on_a_dataframe_in_the_kernel_snapshots_it_for_the_yaml(app_factor
     assert app.data_panel.mapping() == {"text_column": "text"}
     app.model_panel.text.value = demo["model"]
     set_params(app, **FAST_PARAMS, max_steps=3, save_strategy="no")
+    app.train_panel.mode.value = mode
+    exported = app.export_yaml()  # the Export tab writes the data first
     run = app.train()
-    assert run is not None and run.train_data is frame
+    assert run is not None and run.mode == mode
+    assert (run.train_data is frame) == (mode == "thread")  # a thread run trains on the object itself
     assert app.wait(300) == "finished", run.error
-    config = yaml.safe_load((run.run_dir / "config.yml").read_text())
-    snapshot = config["data"]["path"]
+    written = (run.run_dir / "config.yml").read_text()
+    assert written == exported == app.export_yaml()
+    snapshot = yaml.safe_load(written)["data"]["path"]
     assert snapshot.endswith(".jsonl") and snapshot.startswith(str(app.workdir / "data"))
+    assert [p.name for p in (app.workdir / "data").iterdir()] == [Path(snapshot).name]  # written once
     rows = [json.loads(line) for line in open(snapshot)]
     assert [r["text"] for r in rows] == list(frame["text"])
-    assert app.export_yaml() == (run.run_dir / "config.yml").read_text()
+    assert not list(app.workdir.glob(".tunewidgets-data*"))
+
+
+def test_a_datasetdicts_splits_are_written_together_and_named_in_the_export(app_factory, demo):
+    from datasets import Dataset, DatasetDict
+
+    from tunewidgets.tiny import make_demo_dataset
+
+    data = DatasetDict({"training": Dataset.from_pandas(make_demo_dataset("sft-text", n=30, seed=1)),
+                        "held_out": Dataset.from_pandas(make_demo_dataset("sft-text", n=10, seed=2))})
+    app = app_factory(data=data, namespace={"data": data})
+    app.model_panel.text.value = demo["model"]
+    app.data_panel.train_split.value = "training"
+    app.data_panel.valid_split.value = "held_out"
+    config = yaml.safe_load(app.export_yaml())["data"]
+    assert config["train_split"] == "train" and config["valid_split"] == "valid"
+    folder = Path(config["path"])
+    assert sorted(p.name for p in folder.iterdir()) == ["train.jsonl", "valid.jsonl"]
+    assert len(folder.joinpath("valid.jsonl").read_text().splitlines()) == 10
+    assert app.export_yaml() == app.export_yaml()  # asked again: the same files, not new ones
+    assert len(list((app.workdir / "data").iterdir())) == 1

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 _LOCK = threading.Lock()
-_WRITTEN: dict[tuple[int, int | None, str], tuple[Any, Any, dict]] = {}  # (id train, id valid, folder) -> result
+_WRITTEN: dict[tuple, tuple[Any, Any, dict]] = {}  # (ids of the objects, splits, folder) -> (train, valid, result)
 
 
 def table_kind(obj: Any) -> str | None:
@@ -29,27 +29,39 @@ def table_kind(obj: Any) -> str | None:
     return None
 
 
-def _jsonl(obj: Any, split: str = "train") -> str:
-    frame = obj[split] if table_kind(obj) == "DatasetDict" else obj
+def _jsonl(frame: Any) -> str:
     if table_kind(frame) == "Dataset":
         frame = frame.to_pandas()
     text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
     return text if text.endswith("\n") else text + "\n"
 
 
-def snapshot(train: Any, folder: str | Path, name: str = "data", *, valid: Any = None, split: str = "train") -> dict:
-    """``{"path", "train_split", "valid_split"}`` of a copy of ``train`` (and ``valid``) under ``folder``.
+def split_parts(data: Any, valid: Any = None, split: str = "train", valid_split: str | None = None) -> tuple:
+    """(train, valid) objects: a DatasetDict gives its ``split`` (and ``valid_split``, when it has it)."""
+    if table_kind(data) != "DatasetDict":
+        return data, valid
+    if valid is None and valid_split and valid_split in data:
+        valid = data[valid_split]
+    return data[split], valid
+
+
+def snapshot(data: Any, folder: str | Path, name: str = "data", *, valid: Any = None, split: str = "train",
+             valid_split: str | None = None) -> dict:
+    """``{"path", "train_split", "valid_split"}``: where a copy of ``data`` (and ``valid``) lies under ``folder``.
 
     Train alone becomes ``<folder>/<name>-<digest>.jsonl``; with validation data a folder
-    ``<name>-<digest>/`` holds ``train.jsonl`` and ``valid.jsonl``. ``split`` picks a DatasetDict's split.
+    ``<name>-<digest>/`` holds ``train.jsonl`` and ``valid.jsonl``. For a DatasetDict ``split`` is its
+    training split and ``valid_split`` (when it has one) its validation split. The same objects asked for
+    again (under any name) give the same files, written once.
     """
     folder = Path(folder)
-    key = (id(train), None if valid is None else id(valid), str(folder))
+    train, valid = split_parts(data, valid, split, valid_split)
+    key = (id(train), id(valid), str(folder))
     with _LOCK:
         known = _WRITTEN.get(key)
         if known is not None and known[0] is train and known[1] is valid and Path(known[2]["path"]).exists():
             return dict(known[2])
-        texts = {"train": _jsonl(train, split)}
+        texts = {"train": _jsonl(train)}
         if valid is not None:
             texts["valid"] = _jsonl(valid)
         digest = hashlib.sha1("\0".join(texts.values()).encode("utf-8")).hexdigest()[:10]

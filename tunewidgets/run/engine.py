@@ -1,8 +1,11 @@
-"""The Run: one training job in thread mode (the app) or foreground mode (the CLI).
+"""The Run: one training job, and the one way to watch it, whatever trains it.
 
-Every run writes the same run directory and emits the same events, so the UI,
-the CLI and a re-attached notebook read the same facts. Stop is cooperative:
-the callback stops at the next optimizer step and a checkpoint is saved.
+Modes: ``thread`` (the app: a background thread in the kernel), ``foreground`` (the CLI),
+``subprocess`` (a child ``tunewidgets train``, or an accelerate launch of several processes,
+followed through its run directory) and ``attached`` (a run directory another process writes
+or wrote: ``Run.attach``). Every mode emits the same events (``states.py``) on the run's bus,
+so the app subscribes once whichever it is; every run writes the same run directory. Stop is
+cooperative: the run stops at the next optimizer step and a checkpoint is saved.
 """
 
 from __future__ import annotations
@@ -21,8 +24,7 @@ from ..config.run_config import RunConfig
 from ..errors import TunewidgetsError
 from .events import Event, EventBus
 from .rundir import RunDirectory
-
-FINAL_STATES = ("stopped", "finished", "failed")
+from .states import ACTIVE_STATES, FAILED, FINAL_STATES, FINISHED, PENDING, RUNNING, STOPPED, STOPPING, RunState
 
 
 class Run:
@@ -46,24 +48,30 @@ class Run:
         launched: bool = False,
     ):
         self.config: RunConfig = load_config(config, overrides)
+        base = Path(workdir) if workdir else Path.cwd()
+        if data is not None and mode != "attached":
+            from ..data.snapshot import split_parts
+
+            data, valid_data = split_parts(data, valid_data, self.config.data.train_split, self.config.data.valid_split)
+            self.config = _with_snapshot(self.config, data, valid_data, base)
         if resume:
             self.config = self.config.model_copy(
                 update={"params": self.config.params.model_copy(
                     update={"resume_from_checkpoint": resume if isinstance(resume, str) else "auto"})}
             )
-        self.train_data = data
-        self.valid_data = valid_data
+        # a thread trains on the objects themselves; another process reads the copy config.yml names
+        self.train_data = data if mode != "subprocess" else None
+        self.valid_data = valid_data if mode != "subprocess" else None
         self.mode = mode
         self.overwrite = overwrite
-        base = Path(workdir) if workdir else Path.cwd()
         token = self.config.hub_token
         from .launch import is_main_process
 
         self.launched = launched  # a rank of an accelerate launch: the directory is already prepared
         self.rundir = RunDirectory(base / self.config.project_name, redact=[token] if token else None,
                                    writer=is_main_process())
-        self.bus = EventBus()
-        self.state = "pending"
+        self.bus = EventBus(on_error=self._subscriber_failed)
+        self.state: RunState = PENDING
         self.error: str | None = None
         self.traceback: str | None = None
         self.input_error = False  # True when bad input was found before training began
@@ -98,13 +106,22 @@ class Run:
 
         return pd.DataFrame(self._metrics)
 
-    def subscribe(self, fn: Callable[[Event], None]) -> Callable[[], None]:
-        return self.bus.subscribe(fn)
+    def subscribe(self, fn: Callable[[Event], None], replay: bool = False) -> Callable[[], None]:
+        """Call ``fn(event)`` for every event of this run (see states.py for the kinds and their payloads);
+        ``replay`` first delivers what already happened, so a late subscriber sees the whole run."""
+        return self.bus.subscribe(fn, replay=replay)
+
+    @property
+    def active(self) -> bool:
+        """Training now (here, in a child process, or in the process an attached run follows)."""
+        return self.state in ACTIVE_STATES and not self.done
 
     def start(self) -> "Run":
         """Train in a background thread (or a subprocess with mode="subprocess"); returns at once."""
         if self._thread is not None or self._follower is not None:
             raise RuntimeError("this run has already been started")
+        if self.mode == "attached":
+            raise RuntimeError("an attached run is trained by another process: Resume it with a new Run")
         if self.mode == "subprocess":
             return self._start_subprocess()
         self._thread = threading.Thread(target=self._execute, name=f"tunewidgets-{self.config.project_name}", daemon=True)
@@ -117,7 +134,8 @@ class Run:
         return self
 
     def stop(self) -> None:
-        """Ask the run to stop at the next optimizer step, saving a checkpoint."""
+        """Ask the run to stop at the next optimizer step, saving a checkpoint (an attached run: its
+        process on this machine is asked, as Ctrl-C would)."""
         if self.state in FINAL_STATES or self._stop_requested:
             return
         self._stop_requested = True
@@ -125,11 +143,14 @@ class Run:
             from .follow import signal_stop
 
             signal_stop(self._process)
+        elif self.mode == "attached":
+            self._signal_writer()
         if self._callback is not None:
             self._callback.request_stop()
-        if self.state == "running":
-            self.state = "stopping"
-            self._write_status("stopping")
+        if self.state == RUNNING:
+            self.state = STOPPING
+            if self.mode != "attached":
+                self._write_status(STOPPING)
         self.bus.emit("message", text="stopping at the next step, saving a checkpoint")
 
     def wait(self, timeout: float | None = None) -> str:
@@ -143,26 +164,33 @@ class Run:
 
     @classmethod
     def attach(cls, run_dir: str | Path) -> "Run":
-        """A Run for an existing run directory: its curves and state, followed live if it is still training."""
+        """A Run for an existing run directory: its curves and state, followed live while another process
+        trains it (a writer whose process is gone reads as failed). Its story so far is on the bus at once:
+        ``subscribe(fn, replay=True)`` sees it all."""
         from .follow import Follower
 
         run_dir = Path(run_dir)
-        rundir = RunDirectory(run_dir)
-        if not rundir.config_path.exists():
-            raise TunewidgetsError(f"'{run_dir}' is not a run directory (no config.yml)")
+        rundir = RunDirectory(run_dir, writer=False)
+        if not rundir.config_path.is_file():
+            raise TunewidgetsError(f"no run in '{run_dir}': a run directory holds config.yml, status.json and "
+                                   "metrics.jsonl")
         run = cls(str(rundir.config_path), workdir=run_dir.parent, mode="attached")
         run.rundir = rundir
         status = rundir.status() or {}
-        run.state = status.get("state", "pending")
+        run.state = status.get("state", PENDING)
         run.error = status.get("error")
         run._follower = Follower(rundir, run.bus, on_end=run._on_followed_end)
-        if run.state in FINAL_STATES:
-            for record in run._follower.read_new_metrics():
-                run._metrics.append(record)
-            run._done.set()
+        final = run._follower.poll()  # what is there now, before anyone subscribes
+        if final is not None:
+            run._follower.end(final)
         else:
             run._follower.start()
         return run
+
+    def detach(self) -> None:
+        """Stop following an attached or subprocess run (it goes on training where it is)."""
+        if self._follower is not None:
+            self._follower.detach()
 
     def load_model(self):
         """The trained model and tokenizer (or image processor) from the run directory, with the class the task
@@ -181,9 +209,8 @@ class Run:
 
         workdir = self.rundir.path.parent
         workdir.mkdir(parents=True, exist_ok=True)
-        config = self._config_for_subprocess(workdir)
         config_path = workdir / f".{self.config.project_name.replace('/', '_')}.yml"
-        dump_config(config, config_path)
+        dump_config(self.config, config_path)
         env = dict(os.environ)
         if self.config.hub_token:
             env["HF_TOKEN"] = self.config.hub_token
@@ -200,39 +227,22 @@ class Run:
         # old state as this run's end (and stop() would then never reach the child).
         if self.rundir.has_run():
             if resume:
-                self.rundir.write_status("pending", pid=os.getpid(), mode=self.mode, created=time.time())
+                self.rundir.write_status(PENDING, pid=os.getpid(), mode=self.mode, created=time.time())
             else:
                 self.rundir.prepare(overwrite=True)
         self._process = spawn_training(config_path, workdir, resume=resume, overwrite=self.overwrite,
                                        num_processes=getattr(self.config.params, "num_processes", 1), env=env)
-        self.state = "running"
+        self.state = RUNNING
         self._follower = Follower(self.rundir, self.bus, process=self._process, on_end=self._on_followed_end)
         self._follower.start()
         return self
 
-    def _config_for_subprocess(self, workdir: Path) -> RunConfig:
-        """In-memory data cannot cross a process boundary: save it as parquet and point data.path at it."""
-        if self.train_data is None:
-            return self.config
-        from ..data.loading import load_split
-
-        folder = workdir / ".tunewidgets-data" / self.config.project_name
-        folder.mkdir(parents=True, exist_ok=True)
-        load_split(self.train_data).to_parquet(str(folder / "train.parquet"))
-        valid = None
-        if self.valid_data is not None:
-            load_split(self.valid_data).to_parquet(str(folder / "valid.parquet"))
-            valid = "valid"
-        data = self.config.data.model_copy(update={"path": str(folder), "train_split": "train",
-                                                   "valid_split": valid})
-        return self.config.model_copy(update={"data": data})
-
     def _on_followed_end(self, status: dict) -> None:
-        self.state = status.get("state", "failed")
+        self.state = status.get("state", FAILED)
         self.error = status.get("error")
         summary = {k: status.get(k) for k in ("step", "max_steps", "duration") if k in status}
-        if self.state == "failed":
-            self.bus.emit("failed", message=self.error, traceback=status.get("traceback"))
+        if self.state == FAILED:
+            self.bus.emit("failed", message=self.error, traceback=status.get("traceback"), **summary)
         else:
             self.bus.emit(self.state, **summary, path=str(self.rundir.path))
         self._done.set()
@@ -240,6 +250,27 @@ class Run:
     def _remember(self, event: Event) -> None:
         if event.kind in ("log", "eval"):
             self._metrics.append(dict(event.data))
+
+    def _subscriber_failed(self, text: str) -> None:
+        """A subscriber's traceback goes to the run's log (the writer's; else Python's logging)."""
+        if self.rundir.writer and self.mode != "attached" and self.rundir.log_path.parent.is_dir():
+            self.rundir.log(text)
+        else:
+            logging.getLogger("tunewidgets").warning(text)
+
+    def _signal_writer(self) -> None:
+        """Ctrl-C for the process an attached run follows, when it runs on this machine."""
+        import signal
+
+        status = self.rundir.status() or {}
+        pid = status.get("pid")
+        if not pid or status.get("host") not in (None, socket.gethostname()) or int(pid) == os.getpid():
+            self.bus.emit("message", text="this run is trained elsewhere: stop it where it runs", level="warning")
+            return
+        try:
+            os.kill(int(pid), signal.SIGINT)
+        except (ProcessLookupError, PermissionError) as exc:
+            self.bus.emit("message", text=f"could not stop process {pid}: {exc}", level="warning")
 
     def _write_status(self, state: str, **fields: Any) -> None:
         if self.rundir.path.is_dir():
@@ -254,13 +285,13 @@ class Run:
             self.rundir.prepare(resume=bool(self.config.params.resume_from_checkpoint) or self.launched,
                                 overwrite=self.overwrite and not self.launched)
             self.rundir.write_config_text(dump_config(self.config))
-            self._write_status("pending", pid=os.getpid(), host=socket.gethostname(), mode=self.mode, created=started,
+            self._write_status(PENDING, pid=os.getpid(), host=socket.gethostname(), mode=self.mode, created=started,
                                task=self.config.task)
             log_handler = self._attach_log_file()
             job = self._build_job()
             self.rundir.log(f"device {self._device.describe()}; {job.num_train_examples} training examples"
                             + (f", {job.num_valid_examples} validation examples" if job.num_valid_examples else ""))
-            self.state = "stopping" if self._stop_requested else "running"
+            self.state = STOPPING if self._stop_requested else RUNNING
             self._write_status(self.state, started=time.time())
             trained = True
             resume = self._resume_checkpoint()
@@ -338,8 +369,8 @@ class Run:
             raise _NaNLoss(callback.nan_message)
         if self._stop_requested:
             self._ensure_checkpoint(job)
-            self.state = "stopped"
-            self._write_status("stopped", **summary)
+            self.state = STOPPED
+            self._write_status(STOPPED, **summary)
             self.rundir.log(f"stopped at step {state_obj.global_step}; checkpoint kept for resume")
             self.bus.emit("stopped", **summary)
             return
@@ -351,8 +382,8 @@ class Run:
             write_model_card(self.rundir.path, self.config, self._metrics)
             if self.config.hub.push_to_hub:
                 summary.update(self._push())
-        self.state = "finished"
-        self._write_status("finished", **summary)
+        self.state = FINISHED
+        self._write_status(FINISHED, **summary)
         self.rundir.log(f"finished at step {state_obj.global_step}; model saved in {self.rundir.path}")
         self.bus.emit("finished", **summary, path=str(self.rundir.path))
 
@@ -377,7 +408,7 @@ class Run:
             job.trainer._save_checkpoint(job.trainer.model, trial=None)
 
     def _fail(self, exc: BaseException, started: float, trained: bool) -> None:
-        self.state = "failed"
+        self.state = FAILED
         if isinstance(exc, KeyboardInterrupt):
             self.error = "interrupted"
         elif isinstance(exc, TunewidgetsError):
@@ -391,7 +422,7 @@ class Run:
             self.rundir.discard()
         elif self.rundir.path.is_dir():
             step = self.trainer.state.global_step if self.trainer is not None else 0
-            self.rundir.write_status("failed", error=self.error, traceback=self.traceback, step=step,
+            self.rundir.write_status(FAILED, error=self.error, traceback=self.traceback, step=step,
                                      ended=time.time(), duration=time.time() - started)
             self.rundir.log(f"failed: {self.error}")
             if self.traceback:
@@ -445,3 +476,13 @@ def train(config: RunConfig | dict | str | Path, **kwargs: Any) -> Run:
     """Train in the foreground and return the finished Run (raises nothing: check ``run.status``)."""
     kwargs.setdefault("mode", "foreground")
     return Run(config, **kwargs).run()
+
+
+def _with_snapshot(config: RunConfig, data: Any, valid_data: Any, workdir: Path) -> RunConfig:
+    """In-memory data is written once under ``<workdir>/data`` (the app's Export names the same file), and
+    the config points at it, so config.yml reruns headless in every mode; a thread run still trains on the
+    objects themselves."""
+    from ..data.snapshot import snapshot
+
+    where = snapshot(data, workdir / "data", config.project_name.replace("/", "_"), valid=valid_data)
+    return config.model_copy(update={"data": config.data.model_copy(update=where)})

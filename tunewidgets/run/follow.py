@@ -2,7 +2,10 @@
 
 Subprocess runs (one process or an accelerate launch) and re-attached runs
 emit the same events as a thread run: new metrics.jsonl lines become log/eval
-events, status.json becomes progress and the final event.
+events, status.json becomes progress and the final event. A writer whose
+process is gone (killed, crashed) ends the run as failed in every mode:
+``RunDirectory.status`` says so for a process on this machine, and a child
+process that exits without a final state is caught here.
 """
 
 from __future__ import annotations
@@ -13,15 +16,14 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Callable
 
 from .events import EventBus
 from .rundir import RunDirectory
+from .states import FAILED, FINAL_STATES, PENDING, STATES
 
 POLL_SECONDS = 0.25
-FINAL = ("finished", "stopped", "failed")
 
 
 class Follower:
@@ -36,11 +38,16 @@ class Follower:
         self._offset = 0
         self._last_step = None
         self._started = False
+        self._detached = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tunewidgets-follow", daemon=True)
 
     def start(self) -> "Follower":
         self._thread.start()
         return self
+
+    def detach(self) -> None:
+        """Stop following (the run goes on, unwatched)."""
+        self._detached.set()
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
@@ -66,37 +73,39 @@ class Follower:
     def poll(self) -> dict | None:
         """Emit what changed; returns the status when the run has ended, else None."""
         status = self.rundir.status() or {}
-        if not self._started and status.get("state") in ("running", "stopping", *FINAL):
+        if not self._started and status.get("state") in STATES and status.get("state") != PENDING:
             self._started = True
             self.bus.emit("started", max_steps=status.get("max_steps", 0), step=status.get("step", 0))
-        for record in self.read_new_metrics():
-            kind = "eval" if any(k.startswith("eval_") for k in record) else "log"
-            self.bus.emit(kind, **record)
+        self._emit_metrics()
         step = status.get("step")
         if step is not None and step != self._last_step and status.get("max_steps"):
             self._last_step = step
             self.bus.emit("progress", step=step, max_steps=status["max_steps"], epoch=status.get("epoch", 0.0),
                           elapsed=status.get("elapsed", 0.0), eta=status.get("eta"))
         exited = self.process is not None and self.process.poll() is not None
-        if status.get("state") in FINAL:
+        if status.get("state") in FINAL_STATES:
             return status
         if exited:  # the process ended without writing a final state
             code = self.process.returncode
-            return {**status, "state": "failed",
+            return {**status, "state": FAILED,
                     "error": status.get("error") or f"the training process exited with code {code}"}
         return None
 
     def _loop(self) -> None:
-        while True:
+        while not self._detached.is_set():
             final = self.poll()
             if final is not None:
-                self.poll_metrics_tail()
-                if self.on_end:
-                    self.on_end(final)
+                self.end(final)
                 return
-            time.sleep(POLL_SECONDS)
+            self._detached.wait(POLL_SECONDS)
 
-    def poll_metrics_tail(self) -> None:
+    def end(self, final: dict) -> None:
+        """The last metrics lines, then the end."""
+        self._emit_metrics()
+        if self.on_end:
+            self.on_end(final)
+
+    def _emit_metrics(self) -> None:
         for record in self.read_new_metrics():
             kind = "eval" if any(k.startswith("eval_") for k in record) else "log"
             self.bus.emit(kind, **record)

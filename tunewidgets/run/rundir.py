@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RunDirectoryError
+from .states import ACTIVE_STATES, STATES
 
 _WRITES = itertools.count()
-STATES = ("pending", "running", "stopping", "stopped", "finished", "failed")
 _CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -146,14 +146,15 @@ class RunDirectory:
     def status(self) -> dict | None:
         """status.json as the reader should believe it.
 
-        A run that says it is running but whose process is gone from this
-        machine (``kill -9``, a crash, a closed kernel) is reported as failed.
+        A run that says it is active but whose writer is gone from this machine
+        (``kill -9``, a crash, a closed kernel) is reported as failed: every reader
+        (the app, a re-attached run, a subprocess follower, Resume) asks here.
         """
         status = self.read_status()
-        if not status or status.get("state") not in ("pending", "running", "stopping"):
+        if not status or status.get("state") not in ACTIVE_STATES:
             return status
         pid, host = status.get("pid"), status.get("host")
-        if pid and host == socket.gethostname() and not _alive(int(pid)):
+        if pid and host in (None, socket.gethostname()) and not _alive(int(pid)):
             status = dict(status)
             status["state"] = "failed"
             status["error"] = (

@@ -23,9 +23,10 @@ from ..config.run_config import RunConfig
 from ..config.tasks import TASKS, canonical_task, default_task
 from ..errors import ConfigError, TunewidgetsError
 from ..run.rundir import RunDirectory
+from ..run.states import ACTIVE_STATES
 from ..run.saved import has_saved_model
 from ..workspace import workspace as served_workspace
-from . import reattach, theme
+from . import theme
 from .checks_panel import ChecksPanel
 from .confine import Confinement
 from .data_panel import DataPanel
@@ -51,8 +52,6 @@ class TrainerApp:
     plain notebook): a path leading out is refused with a message.
     """
 
-    follow_interval = 1.0  # seconds between reads of a re-attached run another process writes
-
     def __init__(self, config: str | Path | dict | RunConfig | None = None, *, data: Any = None,
                  workdir: str | Path | None = None, namespace: dict | None = None, task: str | None = None,
                  workspace: str | Path | None = None):
@@ -67,11 +66,8 @@ class TrainerApp:
             except TunewidgetsError as exc:
                 workdir_refused, self.workdir = f"workdir: {exc}; using the workspace itself", self.workspace
         self.background = theme.Background()
-        self.run = None
+        self.run = None  # the run on show: trained here, in a subprocess, or re-attached (one path for all)
         self._namespace = namespace
-        self._attached: RunDirectory | None = None
-        self._attached_loaded: tuple | None = None
-        self._follow_generation = 0
         self._lock = threading.RLock()
         self._building = True
         self._config: RunConfig | None = None
@@ -156,18 +152,12 @@ class TrainerApp:
 
     @property
     def status(self) -> str:
-        """The current or last run's state (ready when there is none)."""
-        if self.run is not None:
-            return self.run.state
-        if self._attached is not None:
-            return (self._attached.read_status() or {}).get("state", "unknown")
-        return "ready"
+        """The state of the run on show (ready when there is none)."""
+        return self.run.state if self.run is not None else "ready"
 
     @property
     def metrics(self) -> list[dict]:
-        if self.run is not None:
-            return self.run.metrics
-        return self._attached.read_metrics() if self._attached is not None else []
+        return self.run.metrics if self.run is not None else []
 
     @property
     def model(self):
@@ -183,13 +173,14 @@ class TrainerApp:
         return loaded[1] if loaded else None
 
     def _trained(self):
-        if self.run is not None:
-            incomplete = self.run.model is None or self.run.tokenizer is None
-            if incomplete and self.run.state in ("finished", "stopped") and has_saved_model(self.run.run_dir):
-                # trained in a subprocess, or a model whose companion (a pipeline's info) is in the run dir
-                return self.run.load_model()
-            return self.run.model, self.run.tokenizer
-        return self._load_attached()
+        run = self.run
+        if run is None:
+            return None
+        incomplete = run.model is None or run.tokenizer is None
+        if incomplete and run.state in ("finished", "stopped") and has_saved_model(run.run_dir):
+            # trained in a subprocess or re-attached: loaded from the run directory with the task's class
+            return run.load_model()
+        return run.model, run.tokenizer
 
     def train(self):
         """Start training in the background (what the Train button does); returns the Run or None."""
@@ -324,10 +315,9 @@ class TrainerApp:
         if config is None:
             return False
         rundir = RunDirectory(self.workdir / config.project_name)
-        status = rundir.read_status() or {}
-        state = status.get("state")
-        if state in reattach.ACTIVE_STATES and not reattach.writer_gone(status):
-            return False  # resumable only when the process that wrote it is gone
+        state = (rundir.status() or {}).get("state")
+        if state in ACTIVE_STATES:
+            return False  # resumable only when the process that wrote it is gone (status() says failed then)
         return rundir.last_checkpoint() is not None and state != "finished"
 
     def _changed(self) -> None:
@@ -371,11 +361,11 @@ class TrainerApp:
     def _start(self, resume: bool):
         from ..run.engine import Run
 
+        if self.train_panel.running and self.run is not None and self.run.mode == "attached":
+            self._detach()  # training here stops the following of a run another process trains
         if self.train_panel.running:
             self.train_panel.refuse("a run is in progress: wait for it or click Stop before starting another")
             return None
-        if self.background.busy("follow"):
-            self._follow_generation += 1  # stop following a re-attached run
         self.data_panel.save_in_memory_data()
         problems, config, error = self._collect()
         if resume:
@@ -386,20 +376,35 @@ class TrainerApp:
             self.train_panel.refuse("cannot train yet: " + (problems[0] if problems else error or "the form has errors"))
             return None
         separate = self.train_panel.mode.value == "subprocess" or getattr(config.params, "num_processes", 1) > 1
-        run = Run(config, data=self.data_panel.in_memory_data(), workdir=self.workdir,
+        train, valid = self.data_panel.in_memory_parts()
+        run = Run(config, data=train, valid_data=valid, workdir=self.workdir,
                   overwrite=bool(self.train_panel.overwrite.value) and not resume, resume=True if resume else None,
                   mode="subprocess" if separate else "thread")
-        self.run = run
-        self._attached, self._attached_loaded = None, None
-        self.results_panel.enable_generation(False, task=config.task)
-        self.results_panel.show_confusion(None)
-        run.subscribe(lambda event: self._run_event(run, event))
-        self.train_panel.start(run, "resuming" if resume else "training")
+        self._show(run, "resuming" if resume else "training")
+        run.start()
         self._refresh()
         return run
 
+    def _show(self, run, what: str) -> None:
+        """One path for every run the app shows (trained here, in a subprocess, re-attached): the panels get
+        ready, and the app subscribes once, with a replay of what the run already did."""
+        self.run = run
+        self.results_panel.enable_generation(False, task=run.config.task)
+        self.results_panel.show_confusion(None)
+        self.train_panel.show(run, what)
+        run.subscribe(lambda event: self._run_event(run, event), replay=True)
+
+    def _detach(self) -> None:
+        if self.run is not None:
+            self.run.detach()
+        self.train_panel.release()
+
     def _run_event(self, run, event) -> None:
-        """Training-thread events the results panel follows: each evaluation's confusion matrix (classifiers)."""
+        """Every event of the run on show (in the thread that emits it): the train panel's progress, plot and
+        log, and each evaluation's confusion matrix (classifiers write one)."""
+        if run is not self.run:
+            return  # a run the app no longer shows
+        self.train_panel.on_event(event)
         if event.kind == "eval":
             try:
                 self.results_panel.show_confusion(run.run_dir, event.data.get("step"))
@@ -408,9 +413,7 @@ class TrainerApp:
 
     def _run_ended(self, run, event) -> None:
         """Called in the training thread when the run ends: only sets widget values."""
-        status = dict(run.rundir.read_status() or {"state": run.state})
-        status.setdefault("state", run.state)
-        status["path"] = str(run.run_dir)
+        status = {**(run.rundir.status() or {}), "state": run.state, "path": str(run.run_dir)}
         if run.error:
             status["error"] = run.error
         self.results_panel.show_metrics(run.metrics, status)
@@ -462,64 +465,21 @@ class TrainerApp:
         self.load_config({**config, "project_name": self._free_name(config["project_name"])})
 
     def _attach(self, path: str | Path) -> dict:
-        if self.train_panel.running:
+        from ..run.engine import Run
+
+        if self.train_panel.running and not (self.run is not None and self.run.mode == "attached"):
             raise TunewidgetsError("a run is in progress in this app: wait for it or stop it before re-attaching")
         folder = Path(str(path)).expanduser()
         if self.confine.active:
             folder = self.confine.run_dir(folder if folder.is_absolute() else self.workdir / folder)
         elif not folder.is_absolute() and not folder.exists():
             folder = self.workdir / folder
-        rundir, status, records = reattach.open_run(folder)
-        if rundir.config_path.exists():
-            try:
-                self._fill_form(load_config(rundir.config_path))
-            except TunewidgetsError as exc:
-                theme.set_message(self.header_message, f"re-attached, but its config could not be loaded: {exc}")
-        self.run, self._attached, self._attached_loaded = None, rundir, None
-        self.train_panel.show_metrics(records, status.get("state", "unknown"), status.get("step"),
-                                      status.get("max_steps"))
-        self.results_panel.show_metrics(records, {**status, "path": str(folder)})
-        self.results_panel.show_confusion(folder, status.get("step"))
-        saved = status.get("state") in ("finished", "stopped") and has_saved_model(folder)
-        self.results_panel.enable_generation(saved, "" if saved else "no saved model to try in this run directory",
-                                             self.task_panel.task)
-        if reattach.writer_gone(status):
-            self.train_panel.set_status(status["state"], "but its process is gone: Resume continues it")
-        elif status.get("state") in reattach.ACTIVE_STATES:
-            self._follow(rundir)
+        run = Run.attach(folder)
+        self._detach()
+        self._fill_form(run.config)
+        self._show(run, "re-attached")
         self._refresh()
-        return status
-
-    def _follow(self, rundir: RunDirectory) -> None:
-        """Tail a run another process is writing (a background thread that only sets widget values)."""
-        self._follow_generation += 1
-        generation = self._follow_generation
-        panel = self.train_panel
-
-        def on_records(new: list[dict]) -> None:
-            panel.plot.extend(new)
-            panel.plot.maybe_draw()
-            step = new[-1].get("step")
-            if step is not None:
-                panel.progress.value = min(int(step), panel.progress.max)
-
-        def on_end(status: dict, records: list[dict]) -> None:
-            panel.plot.draw()
-            panel.set_status(status.get("state", "unknown"), "re-attached")
-            self.results_panel.show_metrics(records, {**status, "path": str(rundir.path)})
-            self.results_panel.show_confusion(rundir.path, status.get("step"))
-            self._refresh()
-
-        self.background.start("follow", lambda: reattach.follow(
-            rundir, on_records=on_records, on_end=on_end, keep_going=lambda: generation == self._follow_generation,
-            interval=lambda: self.follow_interval))
-
-    def _load_attached(self):
-        if self._attached is None:
-            return None
-        if self._attached_loaded is None:
-            self._attached_loaded = reattach.load_saved_model(self._attached.path)
-        return self._attached_loaded
+        return dict(run.rundir.status() or {"state": run.state})
 
     # ------------------------------------------------------------------ helpers
 

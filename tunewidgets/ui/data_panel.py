@@ -9,7 +9,6 @@ show in red under the panel and keep Train disabled.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -52,7 +51,7 @@ class DataPanel:
         self.template_error: str | None = None
         self.in_memory: Any = None
         self._given: Any = None
-        self._snapshots: dict[int, tuple[Any, str]] = {}
+        self._snapshot: tuple | None = None  # (train, valid, data fields) last written by save_in_memory_data
         self._previewed: tuple[Any, str] | None = None  # (source, split) of the preview on show
         self._distribution_key: tuple | None = None
         self._suspend = False
@@ -181,13 +180,11 @@ class DataPanel:
         template = self.chat_template.value
         if template == "file":
             template = self.template_file.value.strip() or None
-        return {
-            "path": self._config_path(),
-            "train_split": (self.train_split.value or "train").strip(),
-            "valid_split": self.valid_split.value.strip() or None,
-            "chat_template": template or None,
-            "column_mapping": self.mapping(),
-        }
+        where = {"path": self._config_path(), "train_split": (self.train_split.value or "train").strip(),
+                 "valid_split": self.valid_split.value.strip() or None}
+        if self.source.value == "variable":  # the written copy, once there is one (Export, Train)
+            where = self._written() or {**where, "path": None}
+        return {**where, "chat_template": template or None, "column_mapping": self.mapping()}
 
     def mapping(self) -> dict:
         return self.mapping_editor.mapping()
@@ -220,29 +217,37 @@ class DataPanel:
         """The kernel object to train on, or None when the data comes from a path or the Hub."""
         return self.in_memory if self.source.value == "variable" else None
 
-    def save_in_memory_data(self) -> str | None:
-        """Write the kernel object to ``<workdir>/data/<name>-<hash>.jsonl`` once, so the YAML reruns headless."""
+    def in_memory_parts(self) -> tuple[Any, Any]:
+        """(train, valid) kernel objects to train on: a DatasetDict's chosen splits, else the object itself."""
+        from ..data.snapshot import split_parts
+
         obj = self.in_memory_data()
         if obj is None:
+            return None, None
+        return split_parts(obj, None, (self.train_split.value or "train").strip(), self.valid_split.value.strip() or None)
+
+    def save_in_memory_data(self) -> dict | None:
+        """Write the kernel data once under ``<workdir>/data`` (a name with a digest of its content), so the
+        YAML reruns headless; a run of the same objects names the very same file. Returns its data fields."""
+        from ..data.snapshot import snapshot
+
+        train, valid = self.in_memory_parts()
+        if train is None:
             return None
-        cached = self._snapshots.get(id(obj))
-        if cached is not None and cached[0] is obj and Path(cached[1]).is_file():
-            return cached[1]
-        frame = obj
-        if table_kind(obj) == "DatasetDict":
-            frame = obj[self.train_split.value or "train"]
-        if table_kind(frame) == "Dataset":
-            frame = frame.to_pandas()
-        text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
-        name = re.sub(r"[^A-Za-z0-9_.-]", "_", self._variable_name()) or "data"
-        target = self.confine.path(self.workdir / "data" / f"{name}-{digest}.jsonl")
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        self._snapshots[id(obj)] = (obj, str(target))
-        self.on_change()
-        return str(target)
+        where = snapshot(train, self.confine.path(self.workdir / "data"), self._variable_name(), valid=valid)
+        fresh = self._written() != where
+        self._snapshot = (train, valid, where)
+        if fresh:
+            self.on_change()
+        return dict(where)
+
+    def _written(self) -> dict | None:
+        """The data fields of the written copy of the kernel data now chosen, if it was written."""
+        if self._snapshot is None:
+            return None
+        train, valid = self.in_memory_parts()
+        written_train, written_valid, where = self._snapshot
+        return dict(where) if train is written_train and valid is written_valid else None
 
     def sample_rows(self) -> list[dict]:
         return [] if self.frame is None else self.frame.head(_SAMPLE_ROWS).to_dict("records")
@@ -454,8 +459,7 @@ class DataPanel:
         if kind == "hub":
             return self.hub_id.value.strip() or None
         if kind == "variable":
-            cached = self._snapshots.get(id(self.in_memory)) if self.in_memory is not None else None
-            return cached[1] if cached and cached[0] is self.in_memory else None
+            return None  # data_config names the written copy
         return self.path.value.strip() or None
 
     def _looks_hub(self, path: str) -> bool:

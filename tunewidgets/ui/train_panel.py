@@ -135,25 +135,35 @@ class TrainPanel:
 
     # ------------------------------------------------------------------ running
 
-    def start(self, run, what: str = "training") -> None:
-        """Watch ``run`` and start it (in its thread)."""
+    def show(self, run, what: str = "training") -> None:
+        """Get ready to show ``run``'s events (the app subscribes once and hands them to :meth:`on_event`):
+        a run about to train here, in a subprocess, or one re-attached from its directory."""
         self.run = run
-        self._active = True
+        self._active = run.mode != "attached" or run.active
         self.plot.clear()
         self.log.outputs = ()
         self.progress.value, self.progress.max, self.progress.bar_style = 0, 1, ""
-        self.step.value = theme.help_html("loading the model and data ...")
         self.say(None)
-        self.set_status("starting", f"{what}: loading the model and data (the first run imports the training stack)")
-        self.stop_button.disabled = False
-        self.train_button.disabled = True
-        self.resume_button.disabled = True
+        if run.mode == "attached":
+            self.step.value = theme.help_html("reading the run directory ...")
+            self.set_status(run.state, "re-attached")
+        else:
+            self.step.value = theme.help_html("loading the model and data ...")
+            self.set_status("starting", f"{what}: loading the model and data (the first run imports the training "
+                                        "stack)")
+        self.stop_button.disabled = not self._active
+        self.train_button.disabled = self._active
+        self.resume_button.disabled = self._active
         self._started_at = time.time()
-        threading.Thread(target=self._warm_up_plot, name="tunewidgets-plot-warm-up", daemon=True).start()
-        run.subscribe(self._on_event)
+        if self._active:
+            threading.Thread(target=self._warm_up_plot, name="tunewidgets-plot-warm-up", daemon=True).start()
         self.log_line(f"{what} {run.config.project_name} in {run.run_dir} (full log: train.log there)")
         _route_library_logs(self)  # this app's log, while this app's threads emit
-        run.start()
+
+    def release(self) -> None:
+        """Stop showing the current run (a re-attached run another process goes on training)."""
+        self._active = False
+        self.stop_button.disabled = True
 
     def _warm_up_plot(self) -> None:
         try:
@@ -169,21 +179,10 @@ class TrainPanel:
         self.stop_button.disabled = True
         self.set_status("stopping", "at the next optimizer step, saving a checkpoint")
 
-    def show_metrics(self, records: list[dict], state: str, step: int | None, max_steps: int | None) -> None:
-        """Show a run read from disk (re-attach): curves, status and progress."""
-        self.plot.clear()
-        self.plot.extend(records)
-        self.plot.draw()
-        if max_steps:
-            self.progress.max = max(int(max_steps), 1)
-        if step is not None:
-            self.progress.value = min(int(step), self.progress.max)
-        self.step.value = theme.help_html(f"step {step if step is not None else '?'} / {max_steps or '?'}")
-        self.set_status(state, "re-attached")
-
     # ------------------------------------------------------------------ events (training thread)
 
-    def _on_event(self, event) -> None:
+    def on_event(self, event) -> None:
+        """One event of the run on show (called in the thread that emits it: only widget values change)."""
         try:
             self._handle(event)
         except Exception:  # noqa: BLE001 - never break training; keep the traceback for the log
