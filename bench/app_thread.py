@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -24,8 +23,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    ROOT, _env, bench_assets, common_args, dump, interleave, machine_note, median, paired_ratios, run_plain,
-    status_numbers, summarize, table, tw_config, work_dir,
+    ROOT,
+    _env,
+    bench_assets,
+    common_args,
+    dump,
+    interleave,
+    machine_note,
+    median,
+    paired_ratios,
+    run_plain,
+    status_numbers,
+    summarize,
+    table,
+    tw_config,
+    work_dir,
 )
 
 TARGET = 0.95

@@ -37,8 +37,19 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    BLOCK, bench_assets, common_args, dump, interleave, legacy_model_copy, machine_note, median, paired_ratios,
-    run_tw_cli, summarize, table, work_dir,
+    BLOCK,
+    bench_assets,
+    common_args,
+    dump,
+    interleave,
+    legacy_model_copy,
+    machine_note,
+    median,
+    paired_ratios,
+    run_tw_cli,
+    summarize,
+    table,
+    work_dir,
 )
 
 BATCH = 4

@@ -28,7 +28,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    add_interval_rates, bench_assets, common_args, dump, interleave, machine_note, median, paired_ratios, run_plain, summarize, table,
+    add_interval_rates,
+    bench_assets,
+    common_args,
+    dump,
+    interleave,
+    machine_note,
+    median,
+    paired_ratios,
+    run_plain,
+    summarize,
+    table,
     work_dir,
 )
 
@@ -112,7 +122,8 @@ def threads_table(args, work: Path, model: str, data: str) -> dict:
         where = "one busy neighbour" if busy else "quiet"
         for label, threads, env in ((f"{cores} threads (tunewidgets' default), libgomp's default spin-wait", cores, {}),
                                     (f"{cores} threads, GOMP_SPINCOUNT=3000", cores, {"GOMP_SPINCOUNT": "3000"}),
-                                    (f"{cores} threads, OMP_WAIT_POLICY=PASSIVE", cores, {"OMP_WAIT_POLICY": "PASSIVE"}),
+                                    (f"{cores} threads, OMP_WAIT_POLICY=PASSIVE", cores,
+                                     {"OMP_WAIT_POLICY": "PASSIVE"}),
                                     ("1 thread (AutoTrain's on CPU)", 1, {})):
             env = {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": None, **env}
             cases[f"{label}, {where}"] = (lambda t=threads, e=env, b=busy: run_plain(

@@ -21,8 +21,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    add_interval_rates, bench_assets, common_args, dump, interleave, machine_note, median, paired_ratios, run_plain, run_tw_cli, summarize,
-    table, tw_config, work_dir,
+    add_interval_rates,
+    bench_assets,
+    common_args,
+    dump,
+    interleave,
+    machine_note,
+    median,
+    paired_ratios,
+    run_plain,
+    run_tw_cli,
+    summarize,
+    table,
+    tw_config,
+    work_dir,
 )
 
 TARGET = 0.98
@@ -62,7 +74,6 @@ def main(argv: list[str] | None = None) -> int:
                  "median over log intervals, tokens/s", "whole job s, median (range)"], rows))
     vs_plain = paired_ratios(results, "tunewidgets train", "plain TRL")
     vs_lean = paired_ratios(results, "tunewidgets train", "plain TRL + lean trainer")
-    lean_gain = paired_ratios(results, "plain TRL + lean trainer", "plain TRL")
     key = "interval_tokens_per_s"
     print()
     ratio_rows = []

@@ -65,9 +65,9 @@ def build_assets(work: Path, size: str, rows: int) -> tuple[str, str]:
     if not (model_dir / "config.json").exists():
         model_dir.mkdir(parents=True, exist_ok=True)
         tok = build_tokenizer(model_dir, vocab_size=2048)
-        config = LlamaConfig(vocab_size=VOCAB if size != "tiny" else len(tok), max_position_embeddings=4096, bos_token_id=tok.bos_token_id,
-                             eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=False,
-                             **SIZES[size])
+        config = LlamaConfig(vocab_size=VOCAB if size != "tiny" else len(tok), max_position_embeddings=4096,
+                             bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                             pad_token_id=tok.pad_token_id, tie_word_embeddings=False, **SIZES[size])
         torch.manual_seed(0)
         device = "cuda" if torch.cuda.is_available() else "cpu"
         with torch.device(device):
@@ -93,7 +93,8 @@ from datasets import load_dataset
 from peft import LoraConfig
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 from trl import SFTConfig, SFTTrainer
-model_dir, data_dir, out, steps, lora, cpu = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5]), sys.argv[6] == "1"
+model_dir, data_dir, out, steps, lora, cpu = (sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]),
+                                              json.loads(sys.argv[5]), sys.argv[6] == "1")
 LOG = []
 class Stamp(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kw):
@@ -107,11 +108,13 @@ kwargs = dict(use_cpu=True, bf16=False) if cpu else {}
 args = SFTConfig(output_dir=out, max_steps=steps, per_device_train_batch_size=%(batch)d, learning_rate=%(lr)g,
                  max_length=%(max_len)d, logging_steps=1, save_strategy="no", report_to=[], disable_tqdm=True, **kwargs)
 trainer = SFTTrainer(model=model, args=args, train_dataset=train, processing_class=tok,
-                     peft_config=LoraConfig(target_modules="all-linear", task_type="CAUSAL_LM", **lora), callbacks=[Stamp()])
+                     peft_config=LoraConfig(target_modules="all-linear", task_type="CAUSAL_LM", **lora),
+                     callbacks=[Stamp()])
 if torch.cuda.is_available(): torch.cuda.reset_peak_memory_stats()
 trainer.train()
 peak = torch.cuda.max_memory_allocated() if torch.cuda.is_available() else 0
-print(json.dumps({"log": LOG, "peak_bytes": peak, "packing": args.packing, "checkpointing": args.activation_checkpointing}))
+print(json.dumps({"log": LOG, "peak_bytes": peak, "packing": args.packing,
+                  "checkpointing": args.activation_checkpointing}))
 """ % {"batch": BATCH, "lr": LR, "max_len": MAX_LEN}
 
 TUNEWIDGETS = r"""
@@ -164,12 +167,12 @@ def throughput(log: list[dict], warmup: int) -> tuple[float, float]:
 
 
 def forward_flops_per_token(config, seq_len: float) -> float:
-    h, L, V = config.hidden_size, config.num_hidden_layers, config.vocab_size
+    h, layers, vocab = config.hidden_size, config.num_hidden_layers, config.vocab_size
     heads, kv = config.num_attention_heads, config.num_key_value_heads
     hd = getattr(config, "head_dim", None) or h // heads
     attn = 2 * h * (heads * hd + 2 * kv * hd) + 2 * heads * hd * h + 2 * 2 * heads * hd * seq_len / 2  # causal
     mlp = 2 * 3 * h * config.intermediate_size
-    return L * (attn + mlp) + 2 * V * h
+    return layers * (attn + mlp) + 2 * vocab * h
 
 
 def peak_flops() -> float | None:
@@ -255,10 +258,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _count_params(config) -> int:
-    h, L, V = config.hidden_size, config.num_hidden_layers, config.vocab_size
+    h, layers, vocab = config.hidden_size, config.num_hidden_layers, config.vocab_size
     hd = getattr(config, "head_dim", None) or h // config.num_attention_heads
     attn = h * hd * (2 * config.num_attention_heads + 2 * config.num_key_value_heads)
-    return L * (attn + 3 * h * config.intermediate_size + 2 * h) + 2 * V * h + h
+    return layers * (attn + 3 * h * config.intermediate_size + 2 * h) + 2 * vocab * h + h
 
 
 if __name__ == "__main__":

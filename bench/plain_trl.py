@@ -65,7 +65,8 @@ config = SFTConfig(
     output_dir=args.out, max_steps=args.steps, num_train_epochs=1, per_device_train_batch_size=args.batch,
     gradient_accumulation_steps=1, learning_rate=3e-4, warmup_steps=0.1, logging_steps=args.logging_steps,
     save_strategy="no", report_to=[], use_cpu=not torch.cuda.is_available(), bf16=args.bf16, fp16=False,
-    max_length=args.block, packing=args.packing != "off", packing_strategy=args.packing if args.packing != "off" else "bfd",
+    max_length=args.block, packing=args.packing != "off",
+    packing_strategy=args.packing if args.packing != "off" else "bfd",
     activation_checkpointing=args.checkpointing, disable_tqdm=True, dataloader_pin_memory=False, seed=42,
     optim=args.optim,
 )

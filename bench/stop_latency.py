@@ -28,8 +28,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    ROOT, _env, bench_assets, common_args, dump, interleave, machine_note, median, run_plain, summarize, table,
-    tw_config, work_dir,
+    ROOT,
+    _env,
+    bench_assets,
+    common_args,
+    dump,
+    interleave,
+    machine_note,
+    median,
+    run_plain,
+    summarize,
+    table,
+    tw_config,
+    work_dir,
 )
 
 STOP_AT = 10

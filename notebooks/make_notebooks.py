@@ -32,13 +32,17 @@ def colab_badge(notebook: str) -> str:
 # Colab has torch preinstalled, so this installs tunewidgets and the few libraries Colab lacks. Guarded: where
 # tunewidgets is importable already (a local checkout, the tests) it does nothing and needs no network.
 INSTALL = f'''# On Colab (or any kernel without tunewidgets): install it from GitHub. Elsewhere this cell does nothing.
-import importlib, importlib.util
+import importlib
+import importlib.util
 
 if importlib.util.find_spec("tunewidgets") is None:
     %pip install -q "tunewidgets @ git+https://github.com/{REPO}"
     importlib.invalidate_caches()'''
 
-SETUP = '''import json, subprocess, sys
+SETUP = '''import json
+import subprocess
+import sys
+
 from tunewidgets import TrainerApp
 from tunewidgets.tiny import make_demo
 
@@ -46,8 +50,8 @@ demo = make_demo("demo")  # a tiny Llama and sample datasets, built offline in s
 demo["model"], list(demo["data"])'''
 
 HEADLESS = '''# The headless path: the exported YAML, rerun by the CLI (as on a GPU box or in CI).
-result = subprocess.run([sys.executable, "-m", "tunewidgets", "train", "{name}.yml", "--workdir", "runs-cli",
-                         "--overwrite", "--quiet"], capture_output=True, text=True)
+result = subprocess.run([sys.executable, "-m", "tunewidgets", "train", "{name}.yml",
+                         "--workdir", "runs-cli", "--overwrite", "--quiet"], capture_output=True, text=True)
 print(result.stdout.strip() or result.stderr.strip()[-500:])
 status = json.load(open("runs-cli/{project}/status.json"))
 print("CLI run:", status["state"], "after", status["step"], "steps")'''

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import logging  # noqa: E402
+
 from .errors import ConfigError, DataError, ModelError, TunewidgetsError  # noqa: E402
+
+# bitsandbytes, which peft imports whenever it is installed, warns on CPUs with AVX512-BF16 that the optional
+# `kernels` package for its CPU 4-bit matmul is missing ("Failed to load CPU gemm_4bit_forward ..."): a line that
+# looks like an error under every CPU run, about 4-bit layers tunewidgets never runs on a CPU (QLoRA needs CUDA).
+logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 _LAZY = {
     "TrainerApp": ("tunewidgets.ui.app", "TrainerApp"),

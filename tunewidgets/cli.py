@@ -1,4 +1,4 @@
-"""The headless CLI: ``tunewidgets train | validate | demo``.
+"""The CLI: ``tunewidgets train | validate | app | demo``.
 
 Exit codes: 0 done, 1 training failed, 2 bad config or input (one line on
 stderr, no traceback), 130 interrupted after saving a checkpoint.
@@ -113,7 +113,8 @@ def _train(args) -> int:
         return _train_launched(config, args)
     run = Run(config, workdir=args.workdir, overwrite=args.overwrite, resume=args.resume or None,
               mode="foreground", launched=launched)
-    progress = None if args.quiet or not sys.stderr.isatty() and os.environ.get("TUNEWIDGETS_PROGRESS") != "1" else _Progress()
+    progress = (None if args.quiet or not sys.stderr.isatty() and os.environ.get("TUNEWIDGETS_PROGRESS") != "1"
+                else _Progress())
     if progress:
         run.subscribe(progress)
     run.subscribe(_LinePrinter(verbose=progress is None and not args.quiet))
@@ -123,7 +124,8 @@ def _train(args) -> int:
         interrupted["count"] += 1
         if interrupted["count"] > 1:
             raise KeyboardInterrupt
-        print("\ninterrupted: stopping at the next step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
+        print("\ninterrupted: stopping at the next step and saving a checkpoint (Ctrl-C again to abort)",
+              file=sys.stderr)
         run.stop()
 
     previous = signal.signal(signal.SIGINT, _on_sigint)

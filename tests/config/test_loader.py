@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from tunewidgets.config import config_to_dict, dump_config, load_config, parse_overrides
 from tunewidgets.config.params_llm import LLMParams
@@ -116,7 +117,7 @@ def test_yaml_errors_name_the_line(tmp_path):
 
 def test_assignment_is_validated_for_the_form():
     config = load_config(BASE)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         config.params.lr = -1
     config.params.lr = 2e-4
     assert config.params.lr == 2e-4

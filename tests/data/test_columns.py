@@ -27,7 +27,8 @@ def test_missing_column_without_close_match():
 
 def test_case_difference_is_suggested():
     with pytest.raises(DataError, match="did you mean 'Text'"):
-        check_column_mapping(["Text", "label"], {"text_column": "text", "target_column": "label"}, "text_classification")
+        check_column_mapping(["Text", "label"], {"text_column": "text", "target_column": "label"},
+                             "text_classification")
 
 
 def test_required_role_missing_suggests_a_guess():
@@ -38,7 +39,8 @@ def test_required_role_missing_suggests_a_guess():
 
 
 def test_optional_role_may_be_left_out():
-    check_column_mapping(["chosen", "rejected"], {"text_column": "chosen", "rejected_text_column": "rejected"}, "llm-dpo")
+    check_column_mapping(["chosen", "rejected"], {"text_column": "chosen", "rejected_text_column": "rejected"},
+                         "llm-dpo")
 
 
 def test_unknown_role_and_task():

@@ -53,7 +53,8 @@ def test_json_object_with_one_list_of_rows(tmp_path):
 
 
 def test_jsonl_with_rows_of_different_shapes_is_merged(tmp_path):
-    rows = [{"a": 1, "m": [{"role": "user", "content": "x"}]}, {"a": 2.5, "m": [{"role": "user", "content": "y", "name": "n"}]}]
+    rows = [{"a": 1, "m": [{"role": "user", "content": "x"}]},
+            {"a": 2.5, "m": [{"role": "user", "content": "y", "name": "n"}]}]
     ds = load_split(_write_jsonl(tmp_path / "mixed.jsonl", rows))
     assert ds["a"] == [1.0, 2.5]
     assert ds[1]["m"][0]["name"] == "n"

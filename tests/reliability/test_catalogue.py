@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from bad_inputs import CASES
+
 from tunewidgets.cli import main
 
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
-from tunewidgets.errors import RunDirectoryError
 from tunewidgets.run.engine import Run
 from tunewidgets.run.rundir import RunDirectory
 
@@ -147,5 +144,6 @@ def test_a_finished_run_closes_its_log_file(sft_config, tmp_path):
         run = Run(sft_config, workdir=tmp_path).run()
         gc.collect()  # an unclosed file reports itself when collected
     assert run.state == "finished"
-    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning) and "train.log" in str(w.message)]
+    leaks = [str(w.message) for w in caught
+             if issubclass(w.category, ResourceWarning) and "train.log" in str(w.message)]
     assert leaks == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tunewidgets.run.engine import Run
 from tunewidgets.run.rundir import RunDirectory
 

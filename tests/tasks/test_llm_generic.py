@@ -48,9 +48,8 @@ def test_generic_trains_from_yaml_and_the_model_loads_back(llm_config, tmp_path)
 
 
 def test_generic_renders_conversations_with_the_chat_template(llm_config, tmp_path):
-    from tunewidgets.tasks.llm_generic.train import build
-
     from tests.tasks.helpers import task_context
+    from tunewidgets.tasks.llm_generic.train import build
 
     config = llm_config("llm-generic", "sft-chat", chat_template="zephyr", valid=False)
     job = build(task_context(config, tmp_path))

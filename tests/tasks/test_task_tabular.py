@@ -56,7 +56,8 @@ def test_categories_missing_values_string_labels_and_two_targets(tmp_path, capsy
     n = 200
     color = rng.choice(["red", "green", "blue"], n)
     size = rng.normal(size=n)
-    frame = pd.DataFrame({"id": range(n), "color": color, "size": size, "kind": np.where(color == "red", "hot", "cold")})
+    frame = pd.DataFrame({"id": range(n), "color": color, "size": size,
+                          "kind": np.where(color == "red", "hot", "cold")})
     frame.loc[::7, "size"] = np.nan
     frame.loc[1::11, "color"] = None
     data = tmp_path / "data"

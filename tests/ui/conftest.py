@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+
 @pytest.fixture()
 def chat_jsonl(tmp_path):
     """A generated conversational JSONL (the demo's chat rows), one file."""

@@ -130,8 +130,8 @@ def test_checks_show_an_error_without_data(app_factory, demo):
 def test_the_shaded_tokens_are_what_trl_trains_on(demo, tmp_path):
     """The view's mask equals the assistant mask TRL's SFTTrainer computes for the same example."""
     from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
     from transformers import AutoModelForCausalLM
+    from trl import SFTConfig, SFTTrainer
 
     config = load_config({"task": "llm-sft", "base_model": demo["model"],
                           "data": {"path": demo["data"]["sft-chat"], "chat_template": "chatml",

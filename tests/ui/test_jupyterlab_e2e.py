@@ -12,8 +12,16 @@ import sys
 import time
 
 import pytest
-from browser_helpers import BROWSER_MARKS, app_clip, artifact_dirs, browser_page, free_port, screenshot, server
-from browser_helpers import stray_outputs
+from browser_helpers import (
+    BROWSER_MARKS,
+    app_clip,
+    artifact_dirs,
+    browser_page,
+    free_port,
+    screenshot,
+    server,
+    stray_outputs,
+)
 
 pytestmark = BROWSER_MARKS
 pytest.importorskip("jupyterlab")
@@ -65,7 +73,8 @@ def test_the_app_trains_in_jupyterlab(tmp_path):
         timings["kernel idle"] = time.monotonic() - start
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_selector(".jp-Cell .tw-app", timeout=180_000)
-        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); return b && !b.disabled; }",
+        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); "
+                               "return b && !b.disabled; }",
                                timeout=180_000, polling=200)
         timings["app ready"] = time.monotonic() - start
         assert "tiny-llama" in page.input_value(".tw-model-path input")

@@ -19,8 +19,16 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_helpers import BROWSER_MARKS, app_clip, artifact_dirs, browser_page, free_port, screenshot, server
-from browser_helpers import stray_outputs
+from browser_helpers import (
+    BROWSER_MARKS,
+    app_clip,
+    artifact_dirs,
+    browser_page,
+    free_port,
+    screenshot,
+    server,
+    stray_outputs,
+)
 
 pytestmark = BROWSER_MARKS
 pytest.importorskip("voila")
@@ -61,7 +69,8 @@ def test_a_newcomer_trains_the_demo_in_the_dashboard(tmp_path):
         page.wait_for_selector(".tw-app", timeout=120_000)
         timings["app shown"] = time.monotonic() - start
         # the app notebook selected the demo: model and data filled in, Train enabled
-        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); return b && !b.disabled; }",
+        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); "
+                               "return b && !b.disabled; }",
                                timeout=120_000, polling=200)
         assert "tiny-llama" in page.input_value(".tw-model-path input")
         assert "sft-chat" in page.input_value(".tw-data-path input")

@@ -40,7 +40,8 @@ def test_image_classification_from_the_offline_demo_in_the_dashboard(tmp_path):
         assert "10 classes" in page.inner_text(".tw-distribution")
         assert page.locator("img.tw-thumb").count() >= 5
         assert "tiny-vit" in page.input_value(".tw-model-path input")
-        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); return b && !b.disabled; }",
+        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); "
+                               "return b && !b.disabled; }",
                                timeout=60_000, polling=200)
         screenshot(page, "app-image-data.png", shots, clip=app_clip(page, ".tw-data", ".tw-distribution-box"))
 

@@ -121,7 +121,8 @@ def parse_yaml_text(text: str, name: str = "config") -> dict:
     if data is None:
         raise ConfigError(f"{name}: the config is empty")
     if not isinstance(data, dict):
-        raise ConfigError(f"{name}: a config is a mapping of keys (task, base_model, data, params ...), got {type(data).__name__}")
+        raise ConfigError(f"{name}: a config is a mapping of keys (task, base_model, data, params ...), "
+                          f"got {type(data).__name__}")
     return data
 
 

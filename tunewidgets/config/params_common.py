@@ -45,7 +45,9 @@ class _CoreTrainingParams(StrictModel):
     resume_from_checkpoint: str | None = field(
         None, "Resume: 'auto' for the run directory's last checkpoint, or a checkpoint path.", ADVANCED
     )
-    stop_on_nan: bool = field(True, "Stop the run with a clear message when the loss becomes NaN or infinite.", ADVANCED)
+    stop_on_nan: bool = field(
+        True, "Stop the run with a clear message when the loss becomes NaN or infinite.", ADVANCED
+    )
 
     @field_validator("mixed_precision", mode="before")
     @classmethod

@@ -50,7 +50,8 @@ class LLMParams(TrainingParams):
     unsloth: bool = field(False, "Use unsloth where installed (CUDA only); ignored with a warning otherwise.", HIDDEN)
 
     model_ref: str | None = field(
-        None, "DPO reference model (default: a frozen copy of the base model; with peft, the base without the adapter).",
+        None,
+        "DPO reference model (default: a frozen copy of the base model; with peft, the base without the adapter).",
         ADVANCED,
     )
     dpo_beta: float = field(0.1, "Beta of DPO and ORPO's odds-ratio weight.", ADVANCED, gt=0)
@@ -69,7 +70,8 @@ class LLMParams(TrainingParams):
         False, "Loss on assistant turns only for conversational data (needs {% generation %} in the template).", BASIC
     )
     packing: bool | None = field(
-        None, "Pack several examples per sequence (default: off on CPU, where it was measured slower; on on GPU).", ADVANCED
+        None, "Pack several examples per sequence (default: off on CPU, where it was measured slower; on on GPU).",
+        ADVANCED,
     )
     trainer: Literal["default", "generic", "sft", "reward", "dpo", "orpo"] | None = field(
         None, "AutoTrain's trainer name; the task already says it.", HIDDEN

@@ -20,7 +20,9 @@ class TabularParams(StrictModel):
     seed: int = field(42, "Random seed.", ADVANCED, ge=0)
     categorical_columns: list[str] | None = field(None, "Categorical feature columns (default: guessed).", ADVANCED)
     numerical_columns: list[str] | None = field(None, "Numerical feature columns (default: guessed).", ADVANCED)
-    categorical_imputer: Literal["most_frequent", "none"] | None = field(None, "Imputer for categorical columns.", ADVANCED)
+    categorical_imputer: Literal["most_frequent", "none"] | None = field(
+        None, "Imputer for categorical columns.", ADVANCED
+    )
     numerical_imputer: Literal["mean", "median", "most_frequent", "none"] | None = field(
         None, "Imputer for numerical columns.", ADVANCED
     )

@@ -19,7 +19,9 @@ class DataConfig(StrictModel):
     """Where the data is and which columns play which role."""
 
     path: str | None = field(None, "A file, a folder with <split>.csv|jsonl|parquet, or a Hub dataset id.", BASIC)
-    train_split: str = field("train", "Training split (a file name in the folder, or 'config:split' on the Hub).", BASIC)
+    train_split: str = field(
+        "train", "Training split (a file name in the folder, or 'config:split' on the Hub).", BASIC
+    )
     valid_split: str | None = field(None, "Validation split; evaluation runs on it when set.", BASIC)
     chat_template: str | None = field(
         None, "null, tokenizer, chatml, zephyr, or a path to a jinja file.", BASIC
@@ -84,7 +86,7 @@ class RunConfig(StrictModel):
             )
         spec = TASKS[task]
         if spec.prepare is not None:
-            values = spec.prepare(values, str(raw_task))
+            values = spec.prepare(values)
         params = values.get("params")
         model = spec.params
         if isinstance(params, BaseModel) and not isinstance(params, model):

@@ -105,7 +105,7 @@ class TaskSpec:
     model_param: str | None = None  # a params field names the model (tabular's family), not base_model
     keeps_unmapped_columns: bool = False  # unmapped columns are features (tabular), not dropped
     library: str = "transformers"  # the model card's library_name
-    prepare: Callable[[dict, str], dict] | None = None  # (raw config dict, raw task name) -> dict, before checks
+    prepare: Callable[[dict], dict] | None = None  # the raw config dict -> dict, before the params are checked
     validate: Callable[[Any], None] | None = None  # cross-field rules on the RunConfig; raises ValueError
 
     @property
@@ -133,8 +133,9 @@ class Catalog(Mapping):
                     parent = self._module.rpartition(".")[0]
                     specs: dict[str, TaskSpec] = {}
                     aliases: dict[str, str] = {}
-                    for name in registry.TASK_PACKAGES:
-                        for spec in importlib.import_module(f"{parent}.{name}").TASKS:
+                    for name in registry.TASK_PACKAGES:  # a dotted name is a package outside tunewidgets.tasks
+                        module = name if "." in name else f"{parent}.{name}"
+                        for spec in importlib.import_module(module).TASKS:
                             if spec.name in specs:
                                 raise RuntimeError(f"task {spec.name} is declared twice")
                             specs[spec.name] = spec
@@ -143,6 +144,11 @@ class Catalog(Mapping):
                     self._aliases = aliases
                     self._specs = specs
         return self._specs
+
+    def reload(self) -> None:
+        """Read the registry again on next use (after a task package was added to it)."""
+        with self._lock:
+            self._specs = None
 
     def __getitem__(self, name: str) -> TaskSpec:
         return self._load()[name]

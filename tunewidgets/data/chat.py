@@ -70,7 +70,8 @@ def resolve_chat_template(name: str | None, tokenizer=None) -> str | None:
         if tokenizer is None:
             raise DataError("chat_template 'tokenizer' needs a tokenizer to read the template from")
         if not template:
-            raise DataError("the tokenizer has no chat template: set chat_template to chatml or zephyr (or a jinja file)")
+            raise DataError("the tokenizer has no chat template: set chat_template to chatml or zephyr "
+                            "(or a jinja file)")
         return template
     if key.lower() in BUILTIN_TEMPLATES:
         return BUILTIN_TEMPLATES[key.lower()]

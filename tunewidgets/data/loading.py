@@ -322,7 +322,8 @@ def _read_json(path: Path):
 
 
 def _json_layout(path: Path) -> str:
-    """``array``, ``lines`` (first line a whole object) or ``document`` (one object over many lines); ``""`` if blank."""
+    """``array``, ``lines`` (first line a whole object) or ``document`` (one object over many lines);
+    ``""`` if blank."""
     with open(path, encoding="utf-8-sig") as handle:
         for line in handle:
             if line.strip():

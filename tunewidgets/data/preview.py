@@ -305,7 +305,7 @@ def _series_dtype(series) -> str:
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype):
         return "string"
-    if dtype != object:
+    if dtype != object:  # noqa: E721 - dtype equality (numpy's dtype('O') == object); `is` would never match
         return str(dtype)
     values = series.dropna()
     if values.empty:

@@ -124,7 +124,8 @@ class Run:
             raise RuntimeError("an attached run is trained by another process: Resume it with a new Run")
         if self.mode == "subprocess":
             return self._start_subprocess()
-        self._thread = threading.Thread(target=self._execute, name=f"tunewidgets-{self.config.project_name}", daemon=True)
+        self._thread = threading.Thread(target=self._execute, name=f"tunewidgets-{self.config.project_name}",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -366,7 +367,7 @@ class Run:
         summary = {"step": state_obj.global_step, "max_steps": state_obj.max_steps, "ended": time.time(),
                    "duration": time.time() - started, **callback.summary}
         if callback.nan_message:
-            raise _NaNLoss(callback.nan_message)
+            raise _NaNLossError(callback.nan_message)
         if self._stop_requested:
             self._ensure_checkpoint(job)
             self.state = STOPPED
@@ -416,7 +417,7 @@ class Run:
         else:
             self.error = f"{type(exc).__name__}: {exc}"
         self.traceback = None if isinstance(exc, TunewidgetsError) else traceback.format_exc()
-        if not trained and isinstance(exc, TunewidgetsError) and not isinstance(exc, _NaNLoss):
+        if not trained and isinstance(exc, TunewidgetsError) and not isinstance(exc, _NaNLossError):
             # Found before training: leave no half-written run directory behind.
             self.input_error = True
             self.rundir.discard()
@@ -466,7 +467,7 @@ def _quiet_libraries() -> None:
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
 
 
-class _NaNLoss(TunewidgetsError):
+class _NaNLossError(TunewidgetsError):
     """The loss became NaN or infinite (raised after training stopped, so the checkpoint stays)."""
 
     exit_code = 1

@@ -82,7 +82,7 @@ class EventBus:
     def _deliver(self, fn: Subscriber, event: Event) -> None:
         try:
             fn(event)
-        except Exception:  # a broken subscriber must never break training
+        except Exception:  # noqa: BLE001 - a broken subscriber must never break training
             text = f"a subscriber of the run's events failed on a '{event.kind}' event:\n{traceback.format_exc()}"
             self.errors.append(text)
             if self.on_error is not None:

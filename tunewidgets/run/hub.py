@@ -6,11 +6,10 @@ model saved locally; the failure is written to the log and status as a warning.
 
 from __future__ import annotations
 
-from ..errors import summary
-
 from pathlib import Path
 
 from ..config.run_config import RunConfig
+from ..errors import summary
 
 # What stays on this machine: run bookkeeping and checkpoints.
 IGNORE = ["checkpoint-*", "checkpoint-*/**", ".tmp-checkpoint-*", "status.json", "metrics.jsonl", "train.log",
@@ -42,6 +41,6 @@ def push_run(config: RunConfig, run_dir: Path) -> str:
         api.create_repo(target, private=True, exist_ok=True)
         api.upload_folder(repo_id=target, folder_path=str(run_dir), ignore_patterns=IGNORE,
                           commit_message=f"tunewidgets: {config.task} run {config.project_name}")
-    except Exception as exc:  # offline, unauthorised, ...
+    except Exception as exc:  # noqa: BLE001 - offline, unauthorised, ...
         raise RuntimeError(f"pushing to the Hub repo '{target}' failed: {summary(exc, 200)}") from None
     return f"https://huggingface.co/{target}"

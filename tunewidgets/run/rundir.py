@@ -6,12 +6,12 @@ config.yml (secrets as ${VAR}), status.json (written atomically), metrics.jsonl
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
 import re
 import shutil
-import itertools
 import socket
 import threading
 import time

@@ -3,7 +3,8 @@ the app lists them.
 
 Each package declares ``TASKS`` (its TaskSpecs) in its ``__init__.py``, importing only the config layer
 and ``shared`` helpers that stay light; its trainer lives in ``train.py``. Nothing else names a task: to
-add one, write its package beside these and add its line here.
+add one, write its package beside these and add its line here (a dotted name, ``my_package.my_task``,
+is a task package that lives outside tunewidgets).
 """
 
 TASK_PACKAGES = (

@@ -13,13 +13,31 @@ functions, so ``import tunewidgets.tiny`` stays cheap.
 from .cli import demo_cli
 from .llm_data import DEMO_KINDS, demo_config, make_demo, make_demo_dataset
 from .models import (
-    build_tiny_bert, build_tiny_llama, build_tiny_model, build_tiny_t5, build_tiny_vit, build_tiny_yolos, model_kinds,
+    build_tiny_bert,
+    build_tiny_llama,
+    build_tiny_model,
+    build_tiny_t5,
+    build_tiny_vit,
+    build_tiny_yolos,
+    model_kinds,
 )
 from .task_data import (
-    _POSITIVE, CONLL_TAGS, DETECTION_CATEGORIES, TASK_DEMO_KINDS, make_task_demo, task_demo_frame,
+    _POSITIVE,
+    CONLL_TAGS,
+    DETECTION_CATEGORIES,
+    TASK_DEMO_KINDS,
+    make_task_demo,
+    task_demo_frame,
 )
 from .vocab import (
-    BOS_EOS_UNK, IM_END, IM_START, PAD, SPECIAL_TOKENS, build_t5_tokenizer, build_tokenizer, build_wordpiece_tokenizer,
+    BOS_EOS_UNK,
+    IM_END,
+    IM_START,
+    PAD,
+    SPECIAL_TOKENS,
+    build_t5_tokenizer,
+    build_tokenizer,
+    build_wordpiece_tokenizer,
 )
 
 __all__ = [

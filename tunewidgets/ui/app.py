@@ -23,8 +23,8 @@ from ..config.run_config import RunConfig
 from ..config.tasks import TASKS, canonical_task, default_task
 from ..errors import ConfigError, TunewidgetsError
 from ..run.rundir import RunDirectory
-from ..run.states import ACTIVE_STATES
 from ..run.saved import has_saved_model
+from ..run.states import ACTIVE_STATES
 from ..workspace import workspace as served_workspace
 from . import theme
 from .checks_panel import ChecksPanel
@@ -99,7 +99,8 @@ class TrainerApp:
                 "" if self.workdir == self.workspace else f"; runs go to {self.workdir}")
         header = widgets.HTML(
             '<div style="display:flex;align-items:baseline;gap:12px"><span style="font-size:18px;font-weight:600">'
-            f'tunewidgets</span><span class="tw-help" style="color:#666;font-size:12px">{theme.esc(where)}</span></div>')
+            f'tunewidgets</span><span class="tw-help" style="color:#666;font-size:12px">{theme.esc(where)}</span>'
+            '</div>')
         self.widget = widgets.VBox(
             [theme.style_widget(), header, self.header_message, self.task_panel.widget, self.model_panel.widget,
              self.data_panel.widget, self.checks_panel.widget, self.params_panel.widget, self.train_panel.widget,
@@ -373,7 +374,8 @@ class TrainerApp:
             if config is not None and not self._can_resume(config):
                 problems.append(f"no checkpoint to resume in '{self.workdir / config.project_name}'")
         if problems or config is None:
-            self.train_panel.refuse("cannot train yet: " + (problems[0] if problems else error or "the form has errors"))
+            self.train_panel.refuse("cannot train yet: "
+                                    + (problems[0] if problems else error or "the form has errors"))
             return None
         separate = self.train_panel.mode.value == "subprocess" or getattr(config.params, "num_processes", 1) > 1
         train, valid = self.data_panel.in_memory_parts()

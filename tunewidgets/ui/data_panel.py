@@ -62,7 +62,8 @@ class DataPanel:
         self.source.add_class("tw-data-source")
         self.source.add_class("widget-inline-hbox")  # its label in the label column, like every other field
         self.path = widgets.Text(
-            description="Path", placeholder="a .csv/.jsonl/.parquet file, or a folder with train.jsonl, valid.jsonl ...",
+            description="Path",
+            placeholder="a .csv/.jsonl/.parquet file, or a folder with train.jsonl, valid.jsonl ...",
             style=style, layout=wide, continuous_update=False)
         self.path.add_class("tw-data-path")
         self.upload = widgets.FileUpload(accept=".csv,.tsv,.jsonl,.json,.parquet", multiple=False,
@@ -224,7 +225,8 @@ class DataPanel:
         obj = self.in_memory_data()
         if obj is None:
             return None, None
-        return split_parts(obj, None, (self.train_split.value or "train").strip(), self.valid_split.value.strip() or None)
+        return split_parts(obj, None, (self.train_split.value or "train").strip(),
+                           self.valid_split.value.strip() or None)
 
     def save_in_memory_data(self) -> dict | None:
         """Write the kernel data once under ``<workdir>/data`` (a name with a digest of its content), so the

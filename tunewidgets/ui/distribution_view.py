@@ -48,7 +48,8 @@ def distribution_html(dist) -> str:
         bars.append(
             f'<tr><td style="text-align:right;padding-right:6px;white-space:nowrap;max-width:220px;overflow:hidden;'
             f'text-overflow:ellipsis" title="{theme.esc(label)}">{theme.esc(label)}</td>'
-            f'<td style="width:260px"><div style="background:{colour};height:12px;width:{max(1, round(240 * count / top))}px">'
+            f'<td style="width:260px"><div style="background:{colour};height:12px;'
+            f'width:{max(1, round(240 * count / top))}px">'
             f'</div></td><td style="white-space:nowrap"><small>{count:,} ({share:.0%})</small></td></tr>')
     more = len(dist.counts) - MAX_BARS
     note = [f"{len(dist.counts)} classes over {_scope(dist)}" + (f", {total:,} {dist.unit}" if dist.unit != "rows"

@@ -83,7 +83,8 @@ def summarize(path: Path, workdir: Path | None = None) -> RunSummary:
     except ValueError:
         name = str(path)
     return RunSummary(
-        path=path, name=name, state=status.get("state", "unknown"), task=str(config.get("task", status.get("task", ""))),
+        path=path, name=name, state=status.get("state", "unknown"),
+        task=str(config.get("task", status.get("task", ""))),
         step=status.get("step", steps[-1] if steps else None), max_steps=status.get("max_steps"),
         loss=losses[-1] if losses else None, eval_loss=evals[-1] if evals else None,
         updated=status.get("updated") or (path.stat().st_mtime if path.exists() else None), config=config,

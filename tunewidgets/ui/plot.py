@@ -97,9 +97,11 @@ class LivePlot:
             display="none", width=f"{int(width * dpi)}px", max_width="100%", height="auto"))
         self.image.add_class(theme.PLOT)
         self.log_scale = widgets.ToggleButton(value=False, description="Log scale",
-                                              tooltip="Loss on a logarithmic axis", layout=widgets.Layout(width="100px"))
+                                              tooltip="Loss on a logarithmic axis",
+                                              layout=widgets.Layout(width="100px"))
         self.log_scale.add_class("tw-log-scale")
-        self.placeholder = widgets.HTML(theme.help_html("The loss curves appear here once training logs its first step."))
+        self.placeholder = widgets.HTML(
+            theme.help_html("The loss curves appear here once training logs its first step."))
         self.caption = widgets.HTML()
         self.caption.add_class("tw-plot-caption")
         self.widget = widgets.VBox([theme.row(self.log_scale, self.caption), self.placeholder, self.image])
@@ -331,7 +333,8 @@ def histogram_png(lengths: list[int], max_length: int, width: float = 6.0, heigh
     return _png(figure)
 
 
-def overlay_png(curves: dict[str, list[dict]], log_scale: bool = False, width: float = 8.0, height: float = 3.0) -> bytes:
+def overlay_png(curves: dict[str, list[dict]], log_scale: bool = False, width: float = 8.0,
+                height: float = 3.0) -> bytes:
     """Train (solid) and eval (dashed) loss of several runs on one axis, by step."""
     figure = _figure(width, height)
     ax = figure.add_subplot()

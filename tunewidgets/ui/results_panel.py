@@ -68,7 +68,8 @@ class ResultsPanel:
         self.image_upload = widgets.FileUpload(accept="image/*", multiple=False, description="Choose an image",
                                                layout=widgets.Layout(display="none", width="180px"))
         self.image_upload.add_class("tw-predict-image")
-        self.generate_button = widgets.Button(description="Generate", disabled=True, layout=widgets.Layout(width="100px"))
+        self.generate_button = widgets.Button(description="Generate", disabled=True,
+                                              layout=widgets.Layout(width="100px"))
         self.generate_button.add_class("tw-generate")
         self.output = widgets.HTML()
         self.output.add_class("tw-generation")
@@ -170,8 +171,9 @@ class ResultsPanel:
             if predict.input == "image":
                 uri = thumbnail_uri(value, answer.objects, size=160)
                 picture = f'<img class="tw-predicted-image" src="{uri}" style="max-width:160px">' if uri else ""
-            self.output.value = (f'{picture}<div class="tw-generated" style="white-space:pre-wrap;font-family:monospace;'
-                                 f'font-size:12px;border-left:3px solid {theme.GREEN};padding:4px 8px">'
+            self.output.value = (f'{picture}<div class="tw-generated" style="white-space:pre-wrap;'
+                                 f'font-family:monospace;font-size:12px;border-left:3px solid {theme.GREEN};'
+                                 'padding:4px 8px">'
                                  f"{theme.esc(answer.text) or '(empty)'}</div>")
         except TunewidgetsError as exc:
             self._error(str(exc))

@@ -52,8 +52,8 @@ LOSS_SHADE = "#c8e6c9"
 # ipywidgets gives HTML content a 28px line height (one widget row): text blocks set their own.
 TABLE_STYLE = "border-collapse:collapse;font-size:12px;line-height:1.3"
 CODE_STYLE = ("background:#f7f7f7;border:1px solid #e3e3e3;padding:6px;font-size:12px;line-height:1.35;"
-              "font-family:var(--jp-code-font-family, monospace);max-height:320px;overflow:auto;margin:0;white-space:pre;"
-              "max-width:100%;box-sizing:border-box")
+              "font-family:var(--jp-code-font-family, monospace);max-height:320px;overflow:auto;margin:0;"
+              "white-space:pre;max-width:100%;box-sizing:border-box")
 CUT_SHADE = "#eeeeee"
 
 CSS = f"""

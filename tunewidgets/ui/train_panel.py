@@ -42,7 +42,8 @@ class TrainPanel:
         self.on_end = on_end
         guard = theme.guarded(self.refuse, report_unexpected)
         self.train_button = widgets.Button(description="Train", button_style="primary",
-                                           layout=widgets.Layout(width="110px"), tooltip="Start training in the background")
+                                           layout=widgets.Layout(width="110px"),
+                                           tooltip="Start training in the background")
         self.train_button.add_class(theme.TRAIN)
         self.stop_button = widgets.Button(description="Stop", button_style="warning", disabled=True,
                                           layout=widgets.Layout(width="90px"),

@@ -26,7 +26,7 @@ def build(ctx: TaskContext, regression: bool = False) -> TrainJob:
     train = check_images(train, "image", "train", root)
     if valid is not None:
         valid = check_images(valid, "image", "valid", root)
-    train, valid, labels = prepare_targets(ctx, train, valid, regression)
+    train, valid, labels = prepare_targets(train, valid, regression)
 
     processor = load_processor(AutoImageProcessor, ctx, "an image processor")
     head = dict(num_labels=1, problem_type="regression") if regression else dict(
@@ -64,4 +64,5 @@ def build(ctx: TaskContext, regression: bool = False) -> TrainJob:
         callbacks=[*ctx.callbacks, *early_stopping(ctx, has_eval)],
     )
 
-    return trainer_job(trainer, model, processor, train, valid, notes=[] if regression else [f"{len(labels)} classes: {', '.join(labels.names[:10])}"])
+    return trainer_job(trainer, model, processor, train, valid,
+                       notes=[] if regression else [f"{len(labels)} classes: {', '.join(labels.names[:10])}"])

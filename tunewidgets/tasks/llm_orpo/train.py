@@ -29,7 +29,7 @@ def _orpo():
 
 
 def _trainer_class():
-    _, ORPOTrainer = _orpo()
+    _, ORPOTrainer = _orpo()  # noqa: N806 - a class, imported lazily
 
     class _ORPOTrainer(ORPOTrainer):
         """ORPOTrainer whose rows are tokenized whole, then truncated with prompt and completion limits."""
@@ -78,7 +78,7 @@ def truncate_orpo_row(batch: dict, *, max_length: int, max_prompt_length: int | 
 
 
 def build(ctx: TaskContext) -> TrainJob:
-    ORPOConfig, _ = _orpo()
+    ORPOConfig, _ = _orpo()  # noqa: N806 - a class, imported lazily
     config, p = ctx.config, ctx.config.params
     train, valid, tokenizer, added, model = load_preference_setup(ctx)
     max_length = resolve_max_length(config, model, ctx.log)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from ...config.task_spec import Demo, Hook, Predict, TaskSpec
-from ..shared import llm_rules, llm_spec, roles
+from ...config.task_spec import Hook, Predict
+from ..shared import llm_rules, llm_spec
 
 TASKS = (
-    TaskSpec(
+    llm_spec.llm_task(
         name="llm-reward",
         title="LLM reward model",
-        group=llm_spec.GROUP,
-        params=llm_spec.PARAMS,
-        roles=(roles.CHOSEN, roles.REJECTED, roles.PROMPT),
+        roles=llm_spec.PREFERENCE_ROLES,
         build=Hook.to(f"{__name__}.train:build"),
         load_saved=Hook.to("tunewidgets.tasks.shared.saved:load_transformers",
                            model="AutoModelForSequenceClassification",
                            adapter="AutoPeftModelForSequenceClassification"),
-        demo=Demo(model="llama", data="preference", mapping=llm_spec.PREFERENCE_MAPPING,
-                  params=llm_spec.PREFERENCE_DEMO_PARAMS),
+        demo=llm_spec.PREFERENCE_DEMO,
         aliases=("llm:reward", "llm_reward"),
         trainer_names=("reward",),
         scores=("accuracy",),
@@ -27,7 +24,6 @@ TASKS = (
         checks=llm_spec.checks("reward"),
         eject=llm_spec.eject(module="trl", config_class="RewardConfig", trainer_class="RewardTrainer",
                              reward_head=True),
-        chat_template=True,
         validate=llm_rules.preference_pairs,
     ),
 )

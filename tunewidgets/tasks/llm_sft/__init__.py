@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from ...config.task_spec import Demo, Hook, TaskSpec
+from ...config.task_spec import Demo, Hook
 from ..shared import llm_rules, llm_spec, roles
 
 TASKS = (
-    TaskSpec(
+    llm_spec.llm_task(
         name="llm-sft",
         title="LLM supervised fine-tuning",
-        group=llm_spec.GROUP,
-        params=llm_spec.PARAMS,
         roles=(roles.CONVERSATION,),
         build=Hook.to(f"{__name__}.train:build"),
-        load_saved=llm_spec.LOAD_CAUSAL,
         demo=Demo(model="llama", data="sft-chat", mapping={"text_column": "messages"}, chat_template="tokenizer",
                   params={**llm_spec.DEMO_PARAMS, "assistant_only_loss": True}, project="demo-sft-chat"),
         aliases=("llm", "llm:sft", "llm_sft"),
         trainer_names=("sft",),
-        predict=llm_spec.GENERATE,
         checks=llm_spec.checks("sft"),
         eject=llm_spec.eject(module="trl", config_class="SFTConfig", trainer_class="SFTTrainer", sft=True,
                              assistant_only=True, fused_head=True),
-        chat_template=True,
         validate=llm_rules.single_text,
     ),
 )

@@ -128,7 +128,7 @@ def _make_lean_trainer():
 def build(ctx: TaskContext) -> TrainJob:
     from trl import SFTConfig
 
-    SFTTrainer = lean_sft_trainer_class()
+    SFTTrainer = lean_sft_trainer_class()  # noqa: N806 - a class, built lazily
 
     config, p = ctx.config, ctx.config.params
     train_raw, valid_raw, _ = load_train_valid(ctx, auto_valid=False)

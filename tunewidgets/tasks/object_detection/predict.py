@@ -22,6 +22,7 @@ def predict(model, processor, image, threshold: float = THRESHOLD) -> Prediction
                                               found["boxes"].tolist()):
         boxes.append([x0, y0, x1 - x0, y1 - y0])
         categories.append(label)
-        lines.append(f"{model.config.id2label.get(label, label)}: {score:.3f} at ({x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f})")
+        lines.append(f"{model.config.id2label.get(label, label)}: {score:.3f} "
+                     f"at ({x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f})")
     text = "\n".join(lines[:20]) or f"no object scored {threshold} or more"
     return Prediction(text, {"bbox": boxes, "category": categories})

@@ -113,7 +113,7 @@ def build(ctx: TaskContext) -> TrainJob:
         def transform(batch):
             images = [open_image(v) for v in batch["image"]]
             annotations = []
-            for index, image_id in enumerate(batch["row"]):
+            for _, image_id in enumerate(batch["row"]):
                 boxes, categories = rows[image_id]
                 annotations.append({"image_id": image_id, "annotations": [
                     {"bbox": box, "category_id": labels.encode(cat), "area": box[2] * box[3], "iscrowd": 0}
@@ -148,4 +148,5 @@ def build(ctx: TaskContext) -> TrainJob:
         callbacks=[*ctx.callbacks, *early_stopping(ctx, has_eval)],
     )
 
-    return trainer_job(trainer, model, processor, train, valid, notes=[f"{len(labels)} categories: {', '.join(labels.names[:10])}"])
+    return trainer_job(trainer, model, processor, train, valid,
+                       notes=[f"{len(labels)} categories: {', '.join(labels.names[:10])}"])

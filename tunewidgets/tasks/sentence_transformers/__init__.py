@@ -1,4 +1,5 @@
-"""sentence-transformers:{pair, pair_class, pair_score, triplet, qa}: sentence embeddings, sentence-transformers' trainer."""
+"""sentence-transformers:{pair, pair_class, pair_score, triplet, qa}: sentence embeddings,
+sentence-transformers' trainer."""
 
 from __future__ import annotations
 

@@ -16,8 +16,14 @@ from ..base import TaskContext, TrainJob
 from ..shared.llm_common import ADAPTER_DIR, merge_into
 from ..shared.metrics import rouge
 from ..shared.splits import load_train_valid
-from ..shared.supervised import check_text_column, early_stopping, ensure_pad_token, load_head, load_processor, \
-    trainer_arguments
+from ..shared.supervised import (
+    check_text_column,
+    early_stopping,
+    ensure_pad_token,
+    load_head,
+    load_processor,
+    trainer_arguments,
+)
 
 SEQ2SEQ_MODEL = "an encoder-decoder (seq2seq) model"
 
@@ -53,8 +59,13 @@ def _quantization(ctx: TaskContext):
 
 
 def build(ctx: TaskContext) -> TrainJob:
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, DataCollatorForSeq2Seq, Seq2SeqTrainer, \
-        Seq2SeqTrainingArguments
+    from transformers import (
+        AutoModelForSeq2SeqLM,
+        AutoTokenizer,
+        DataCollatorForSeq2Seq,
+        Seq2SeqTrainer,
+        Seq2SeqTrainingArguments,
+    )
 
     p = ctx.config.params
     train, valid, _ = load_train_valid(ctx)

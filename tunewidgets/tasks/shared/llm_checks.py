@@ -85,7 +85,8 @@ def _preference_ids(tokenizer, row: dict, mapping: dict, chosen: Any, reward: bo
     prompt = row.get(prompt_key) if prompt_key else None
     if reward:
         if is_conversational(chosen):
-            ids = list(tokenizer.apply_chat_template(parse_messages(chosen), tokenize=True, return_dict=True)["input_ids"])
+            ids = list(tokenizer.apply_chat_template(parse_messages(chosen), tokenize=True,
+                                                     return_dict=True)["input_ids"])
         else:
             ids = list(tokenizer((prompt or "") + str(chosen))["input_ids"])
         return ids, [True] * len(ids), "reward model: the whole chosen sequence is scored"
@@ -137,7 +138,8 @@ def token_lengths(tokenizer, rows: list[dict], config: RunConfig, style: str = "
         return []
     encoded = tokenizer(texts, add_special_tokens=True)["input_ids"]
     add_eos = style == "sft" and getattr(config.params, "add_eos_token", True)
-    return [len(ids) + (1 if add_eos and not is_conversational(rows[i].get(key)) else 0) for i, ids in enumerate(encoded)]
+    return [len(ids) + (1 if add_eos and not is_conversational(rows[i].get(key)) else 0)
+            for i, ids in enumerate(encoded)]
 
 
 def _as_text(tokenizer, values: list[Any]) -> str:

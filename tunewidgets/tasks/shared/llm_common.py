@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from ...config.run_config import RunConfig
-from ...errors import DataError, ModelError, summary
 from ...device import DeviceInfo
+from ...errors import DataError, ModelError, summary
 from ..base import TaskContext, TrainJob
+from .arguments import fit_to_machine, training_arguments
+from .pretrained import from_pretrained, load_tokenizer
 
 # TRL 1.16 still reads model.is_gradient_checkpointing, which transformers 5 deprecates: a warning per run that
 # the user can do nothing about (and that would land under the notebook cell) - not ours to show.
 warnings.filterwarnings("ignore", message=r"`is_gradient_checkpointing` is deprecated", category=FutureWarning)
-from .arguments import fit_to_machine, training_arguments
-from .pretrained import from_pretrained, load_tokenizer
 
 ADAPTER_DIR = "adapter"  # with merge_adapter the merged model is the run's model; the adapter stays here
 
@@ -42,7 +42,7 @@ def safe_map(dataset, fn, what: str, **kwargs):
         return dataset.map(fn, desc=None, **kwargs)
     except DataError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - datasets wraps what fn raises: unwrapped or reported as a DataError
         cause = exc.__cause__ or exc
         if isinstance(cause, DataError):
             raise cause from None
@@ -112,7 +112,8 @@ def load_causal_lm(config: RunConfig, device: DeviceInfo, tokenizer, source: str
         kwargs["attn_implementation"] = "flash_attention_2"
     cls, what = AutoModelForCausalLM, "a causal LM"
     if head == "reward":
-        cls, kwargs["num_labels"], what = AutoModelForSequenceClassification, 1, "a reward model (sequence classification)"
+        cls, kwargs["num_labels"], what = (AutoModelForSequenceClassification, 1,
+                                           "a reward model (sequence classification)")
     with _quiet_new_head(head):
         model = from_pretrained(cls.from_pretrained, source or config.base_model, what, token=config.hub_token,
                                 **kwargs)

@@ -89,7 +89,8 @@ def script(config: RunConfig, *, workdir: str | Path | None = None, num_examples
                   "    new_rows = {names[id(model.get_input_embeddings())]: ids}",
                   *([] if fused_head else [  # TRL's fused LM head bypasses PEFT's wrapper
                       "    head = model.get_output_embeddings()",
-                      "    if head is not None and id(head) in names and head.weight is not model.get_input_embeddings().weight:",
+                      "    if head is not None and id(head) in names"
+                      " and head.weight is not model.get_input_embeddings().weight:",
                       "        new_rows[names[id(head)]] = ids"]),
                   f"peft_config = LoraConfig(r={p.lora_r}, lora_alpha={p.lora_alpha}, lora_dropout={p.lora_dropout},",
                   f"                         target_modules={targets_repr}, bias='none', "
@@ -102,7 +103,8 @@ def script(config: RunConfig, *, workdir: str | Path | None = None, num_examples
         trainer_kwargs.append("    peft_config=peft_config,")
     if reference and not peft:
         lines += ["ref_model = AutoModelForCausalLM.from_pretrained(" + (repr(p.model_ref) if p.model_ref else "MODEL")
-                  + ", dtype=torch.float32)", "if added_tokens:", "    ref_model.resize_token_embeddings(len(tokenizer))"]
+                  + ", dtype=torch.float32)", "if added_tokens:",
+                  "    ref_model.resize_token_embeddings(len(tokenizer))"]
         trainer_kwargs.insert(1, "    ref_model=ref_model,")
     lines += [f"trainer = {trainer_cls}(", *trainer_kwargs, ")", "trainer.train()", "",
               "trainer.save_model(OUTPUT_DIR)", "tokenizer.save_pretrained(OUTPUT_DIR)", ""]

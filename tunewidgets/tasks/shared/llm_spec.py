@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from ...config.params_llm import LLMParams
-from ...config.task_spec import Hook, Predict
+from ...config.task_spec import Demo, Hook, Predict, TaskSpec
 from ...tiny.llm_data import DEMO_PARAMS
+from . import roles
 
 PARAMS = LLMParams
 GROUP = "Language models (TRL)"
@@ -15,8 +18,14 @@ LOAD_CAUSAL = Hook.to(f"{SHARED}.saved:load_transformers", model="AutoModelForCa
 GENERATE = Predict(run=Hook.to(f"{SHARED}.generation:generate"), button="Generate",
                    placeholder="Ask the trained model something, e.g. What is 2 plus 3?",
                    options=("max_new_tokens", "chat"))
-PREFERENCE_MAPPING = {"prompt_text_column": "prompt", "text_column": "chosen", "rejected_text_column": "rejected"}
-PREFERENCE_DEMO_PARAMS = {**DEMO_PARAMS, "model_max_length": 256, "max_prompt_length": 64, "lr": 5e-4}
+PREFERENCE_ROLES = (roles.CHOSEN, roles.REJECTED, roles.PROMPT)
+PREFERENCE_DEMO = Demo(model="llama", data="preference", params={**DEMO_PARAMS, "model_max_length": 256,
+                                                                   "max_prompt_length": 64, "lr": 5e-4},
+                       mapping={"prompt_text_column": "prompt", "text_column": "chosen",
+                                "rejected_text_column": "rejected"})
+
+# A TaskSpec with what every LLM task shares filled in: each task names what differs.
+llm_task = partial(TaskSpec, group=GROUP, params=PARAMS, load_saved=LOAD_CAUSAL, predict=GENERATE, chat_template=True)
 
 
 def checks(style: str) -> Hook:

@@ -14,7 +14,6 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-
 # --------------------------------------------------------------------------- classification
 
 

@@ -91,7 +91,7 @@ def check_text_column(dataset, column: str, split: str) -> None:
                             "expected text")
 
 
-def max_length(ctx: TaskContext, tokenizer, model, wanted: int) -> int:
+def max_length(ctx: TaskContext, model, wanted: int) -> int:
     """``wanted`` capped at the positions the model has (BERT has 512)."""
     limit = getattr(model.config, "max_position_embeddings", None)
     if isinstance(limit, int) and 0 < limit < wanted:

@@ -15,7 +15,7 @@ from .metrics import classification_metrics, regression_metrics
 from .supervised import write_confusion
 
 
-def prepare_targets(ctx: TaskContext, train, valid, regression: bool, column: str = "target"):
+def prepare_targets(train, valid, regression: bool, column: str = "target"):
     """(train, valid, labels): a ``labels`` column of ids (classification) or floats (regression)."""
     if regression:
         train = train.add_column("labels", numeric_targets(train[column], "train", column))

@@ -14,7 +14,7 @@ def families() -> tuple[str, ...]:
     return get_args(TabularParams.model_fields["model"].annotation)
 
 
-def _base_model_is_the_family(values: dict, raw_task: str) -> dict:
+def _base_model_is_the_family(values: dict) -> dict:
     """AutoTrain writes tabular's model family as base_model: carry it into params.model."""
     params = values.get("params")
     family = str(values.get("base_model", "")).strip()

@@ -13,7 +13,6 @@ from typing import Any
 
 from ...errors import ConfigError, DataError
 
-
 # --------------------------------------------------------------------------- models and search spaces
 
 
@@ -21,7 +20,7 @@ def _log_uniform(rng: random.Random, low: float, high: float) -> float:
     return float(math.exp(rng.uniform(math.log(low), math.log(high))))
 
 
-def search_space(name: str, rng: random.Random, classification: bool) -> dict[str, Any]:
+def search_space(name: str, rng: random.Random) -> dict[str, Any]:
     """One random setting of a model family's hyperparameters."""
     if name in ("random_forest", "extra_trees"):
         return {"n_estimators": rng.choice([50, 100, 200, 300]), "max_depth": rng.choice([None, 4, 8, 12, 20]),

@@ -108,7 +108,7 @@ class TabularSearch:
 
     def _settings(self) -> list[dict]:
         rng = random.Random(self.p.seed)
-        return [{}] + [search_space(self.family, rng, self.classification) for _ in range(self.p.num_trials - 1)]
+        return [{}] + [search_space(self.family, rng) for _ in range(self.p.num_trials - 1)]
 
     def _fit_y(self, y):
         """What the estimator is fitted on: xgboost needs class ids; scikit-learn keeps one target's labels

@@ -35,7 +35,7 @@ def build(ctx: TaskContext, regression: bool = False) -> TrainJob:
     for name, split in (("train", train), ("valid", valid)):
         if split is not None:
             check_text_column(split, "text", name)
-    train, valid, labels = prepare_targets(ctx, train, valid, regression)
+    train, valid, labels = prepare_targets(train, valid, regression)
 
     tokenizer = load_processor(AutoTokenizer, ctx, "a tokenizer")
     head = dict(num_labels=1, problem_type="regression") if regression else dict(
@@ -44,7 +44,7 @@ def build(ctx: TaskContext, regression: bool = False) -> TrainJob:
     model = load_head(AutoModelForSequenceClassification, ctx, "a sequence classifier", ignore_mismatched_sizes=True,
                       **head)
     ensure_pad_token(tokenizer, model)
-    length = max_length(ctx, tokenizer, model, p.max_seq_length)
+    length = max_length(ctx, model, p.max_seq_length)
 
     def tokenize(batch):
         return tokenizer(batch["text"], truncation=True, max_length=length)

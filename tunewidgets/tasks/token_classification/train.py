@@ -15,7 +15,13 @@ from ..shared.labels import check_known, classlabel_names, labels_from_values
 from ..shared.metrics import entity_metrics
 from ..shared.splits import load_train_valid
 from ..shared.supervised import (
-    early_stopping, ensure_pad_token, load_head, load_processor, max_length, trainer_arguments, trainer_job,
+    early_stopping,
+    ensure_pad_token,
+    load_head,
+    load_processor,
+    max_length,
+    trainer_arguments,
+    trainer_job,
 )
 
 
@@ -44,8 +50,12 @@ def _load_tokenizer(ctx: TaskContext):
 
 
 def build(ctx: TaskContext) -> TrainJob:
-    from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification, Trainer, \
-        TrainingArguments
+    from transformers import (
+        AutoModelForTokenClassification,
+        DataCollatorForTokenClassification,
+        Trainer,
+        TrainingArguments,
+    )
 
     p = ctx.config.params
     train, valid, _ = load_train_valid(ctx)
@@ -61,7 +71,7 @@ def build(ctx: TaskContext) -> TrainJob:
     model = load_head(AutoModelForTokenClassification, ctx, "a token classifier", ignore_mismatched_sizes=True,
                       num_labels=len(labels), id2label=labels.id2label, label2id=labels.label2id)
     ensure_pad_token(tokenizer, model)
-    length = max_length(ctx, tokenizer, model, p.max_seq_length)
+    length = max_length(ctx, model, p.max_seq_length)
 
     def tokenize(batch):
         enc = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True, max_length=length)
@@ -97,4 +107,5 @@ def build(ctx: TaskContext) -> TrainJob:
         callbacks=[*ctx.callbacks, *early_stopping(ctx, has_eval)],
     )
 
-    return trainer_job(trainer, model, tokenizer, train, valid, notes=[f"{len(labels)} tags: {', '.join(labels.names[:12])}"])
+    return trainer_job(trainer, model, tokenizer, train, valid,
+                       notes=[f"{len(labels)} tags: {', '.join(labels.names[:12])}"])
