@@ -38,12 +38,17 @@ def quality_metric(name: str) -> bool:
 
 
 def _metric_rank(name: str, scores: tuple[str, ...] = ()) -> tuple[int, str]:
-    """Lower is shown first: the task's own headline scores, then the usual ones."""
+    """Lower is shown first: the task's own headline scores, then the usual ones; a score named exactly
+    (eval_f1) before its variants (eval_f1_micro)."""
     order = (*scores, *_PREFERRED)
+    bare = name.removeprefix("eval_")
+    for rank, word in enumerate(order):
+        if bare == word:
+            return rank, name
     for rank, word in enumerate(order):
         if word in name:
-            return rank, name
-    return len(order), name
+            return len(order) + rank, name
+    return 2 * len(order), name
 
 
 def downsample(xs, ys, max_points: int) -> tuple[list[float], list[float]]:
