@@ -59,3 +59,23 @@ def summary(exc: BaseException, limit: int = 300) -> str:
     what a one-line error shows of a library's failure."""
     text = str(exc).strip()
     return (text.splitlines()[0] if text else type(exc).__name__)[:limit]
+
+
+def disk_full(exc: BaseException | None, folder=None) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk or quota: ENOSPC/EDQUOT, or a library's write error
+    (torch, safetensors) while ``folder``'s file system has less than a megabyte left."""
+    import errno
+    import shutil
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    if folder is not None:
+        try:
+            return shutil.disk_usage(folder).free < 1_000_000
+        except OSError:
+            return False
+    return False

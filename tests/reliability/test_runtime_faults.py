@@ -74,11 +74,33 @@ def test_checkpoint_write_failure_fails_the_run_and_keeps_the_previous_one(sft_c
     path.write_text(yaml.safe_dump(sft_config))
     assert main(["train", str(path), "--workdir", str(tmp_path), "--quiet"]) == 1
     err = capsys.readouterr().err
-    assert "writing checkpoint-4 failed (No space left on device)" in err and "previous checkpoint is kept" in err
+    assert f"the disk is full: writing checkpoint-4 in {tmp_path / 'run'} failed" in err
+    assert "last checkpoint still loads" in err and "--resume" in err
     rundir = RunDirectory(tmp_path / "run")
     assert [p.name for p in rundir.checkpoints()] == ["checkpoint-2"]
     assert not list((tmp_path / "run").glob(".tmp-checkpoint-*"))
     assert rundir.status()["state"] == "failed"
+
+
+def test_a_checkpoint_write_error_that_is_not_a_full_disk_names_its_cause(sft_config, tmp_path, monkeypatch,
+                                                                          capsys):
+    from transformers import Trainer
+
+    original = Trainer._save_optimizer_and_scheduler
+
+    def denied(self, output_dir):
+        if self.state.global_step >= 4:
+            raise PermissionError(13, "Permission denied", output_dir)
+        return original(self, output_dir)
+
+    monkeypatch.setattr(Trainer, "_save_optimizer_and_scheduler", denied)
+    sft_config["params"].update(max_steps=8, save_strategy="steps", save_steps=2)
+    path = tmp_path / "cfg.yml"
+    path.write_text(yaml.safe_dump(sft_config))
+    assert main(["train", str(path), "--workdir", str(tmp_path), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "writing checkpoint-4 in" in err and "(PermissionError: Permission denied)" in err
+    assert "disk is full" not in err and "previous checkpoint is kept" in err
 
 
 def test_stop_twice_is_harmless(sft_config, tmp_path):

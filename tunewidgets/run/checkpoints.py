@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..errors import TunewidgetsError
+from ..errors import TunewidgetsError, disk_full, summary
 
 STAGING_PREFIX = ".tmp-checkpoint-"
 
@@ -21,6 +21,16 @@ class CheckpointError(TunewidgetsError):
     """A checkpoint could not be written (the run fails; the previous checkpoint is kept)."""
 
     exit_code = 1
+
+
+def checkpoint_error(what: str, folder: str | Path, exc: BaseException) -> CheckpointError:
+    """The message for a failed write: a full disk says so and where; anything else gives its real cause."""
+    if disk_full(exc, folder):
+        return CheckpointError(f"the disk is full: {what} in {folder} failed; nothing half-written is kept and the "
+                               "last checkpoint still loads: free space there, then resume (--resume) to continue")
+    detail = getattr(exc, "strerror", None) or summary(exc)
+    return CheckpointError(f"{what} in {folder} failed ({type(exc).__name__}: {detail}); the previous checkpoint is "
+                           "kept")
 
 
 def weights_are_finite(model) -> bool:
@@ -56,12 +66,9 @@ def make_checkpoints_atomic(trainer, log=lambda text: None, check_finite: bool =
         trainer.args.output_dir = staging
         try:
             original(model, trial, *args, **kwargs)
-        except OSError as exc:
+        except Exception as exc:
             shutil.rmtree(staging, ignore_errors=True)
-            raise CheckpointError(
-                f"writing checkpoint-{step} failed ({exc.strerror or exc}): free disk space or check permissions "
-                "of the run directory; the previous checkpoint is kept"
-            ) from exc
+            raise checkpoint_error(f"writing checkpoint-{step}", real, exc) from exc
         finally:
             trainer.args.output_dir = real
         source = os.path.join(staging, f"checkpoint-{step}")
@@ -79,3 +86,35 @@ def make_checkpoints_atomic(trainer, log=lambda text: None, check_finite: bool =
                                best_model_checkpoint=best, use_mtime=False)
 
     trainer._save_checkpoint = save
+
+
+FINAL_STAGING = ".tmp-final-model"
+
+
+def save_final(save, run_dir: Path, *, writer: bool = True, barrier=None) -> None:
+    """``save(folder)`` into a staging folder, then move what it wrote into ``run_dir``: a failed final save
+    (a full disk) leaves no half-written model beside the checkpoints. ``barrier`` makes every rank finish
+    writing before the move (one rank moves)."""
+    run_dir = Path(run_dir)
+    staging = run_dir / FINAL_STAGING
+    if writer:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+    if barrier is not None:
+        barrier()
+    try:
+        save(staging)
+    except Exception as exc:
+        if writer:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise checkpoint_error("saving the final model", run_dir, exc) from exc
+    if barrier is not None:
+        barrier()
+    if not writer:
+        return
+    for item in staging.iterdir():
+        target = run_dir / item.name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(item, target)
+    staging.rmdir()

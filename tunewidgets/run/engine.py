@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -21,7 +22,7 @@ from typing import Any, Callable
 
 from ..config.loader import dump_config, load_config
 from ..config.run_config import RunConfig
-from ..errors import TunewidgetsError
+from ..errors import TunewidgetsError, disk_full
 from .events import Event, EventBus
 from .rundir import RunDirectory
 from .states import ACTIVE_STATES, FAILED, FINAL_STATES, FINISHED, PENDING, RUNNING, STOPPED, STOPPING, RunState
@@ -216,6 +217,14 @@ class Run:
         if self.config.hub_token:
             env["HF_TOKEN"] = self.config.hub_token
         resume = bool(self.config.params.resume_from_checkpoint)
+        from .lock import describe, holder
+
+        owner = holder(self.rundir.path)
+        if owner is not None:
+            from ..errors import RunDirectoryError
+
+            raise RunDirectoryError(f"run directory '{self.rundir.path}' is being written by a live run "
+                                    f"({describe(owner)}): wait for it, stop it, or choose another project_name")
         if self.rundir.has_run() and not resume and not self.overwrite:
             from ..errors import RunDirectoryError
 
@@ -278,16 +287,24 @@ class Run:
             self.rundir.write_status(state, **fields)
 
     def _execute(self) -> None:
+        from .lock import RunLock
+
         started = time.time()
         trained = False
         log_handler = None
+        lock = RunLock(self.rundir.path) if self.rundir.writer and not self.launched else None  # a launch locks once
         try:
+            if lock is not None:
+                lock.acquire()  # before anything touches the directory: one live run per run directory
             self._check_resume_target()
             self.rundir.prepare(resume=bool(self.config.params.resume_from_checkpoint) or self.launched,
                                 overwrite=self.overwrite and not self.launched)
             self.rundir.write_config_text(dump_config(self.config))
             self._write_status(PENDING, pid=os.getpid(), host=socket.gethostname(), mode=self.mode, created=started,
                                task=self.config.task)
+            if lock is not None and lock.note:
+                self.rundir.log(f"note: {lock.note}")
+                self.bus.emit("message", text=lock.note)
             log_handler = self._attach_log_file()
             job = self._build_job()
             self.rundir.log(f"device {self._device.describe()}; {job.num_train_examples} training examples"
@@ -307,6 +324,8 @@ class Run:
                 for name in ("transformers", "trl", "peft", "datasets"):
                     logging.getLogger(name).removeHandler(log_handler)
                 log_handler.close()  # one open train.log per run would pile up in a long notebook session
+            if lock is not None:
+                lock.release()
             self._done.set()
 
     def _check_resume_target(self) -> None:
@@ -375,7 +394,9 @@ class Run:
             self.rundir.log(f"stopped at step {state_obj.global_step}; checkpoint kept for resume")
             self.bus.emit("stopped", **summary)
             return
-        job.save(self.rundir.path)
+        from .checkpoints import save_final
+
+        save_final(job.save, self.rundir.path, writer=self.rundir.writer, barrier=_barrier(job.trainer))
         self.model = job.trainer.model
         from ..run.model_card import write_model_card
 
@@ -414,6 +435,10 @@ class Run:
             self.error = "interrupted"
         elif isinstance(exc, TunewidgetsError):
             self.error = str(exc)
+        elif disk_full(exc, self.rundir.path if self.rundir.path.is_dir() else None):
+            where = getattr(exc, "filename", None) or self.rundir.path
+            self.error = (f"the disk is full: writing {where} failed; free space there, then resume (--resume) to "
+                          "continue from the last checkpoint")
         else:
             self.error = f"{type(exc).__name__}: {exc}"
         self.traceback = None if isinstance(exc, TunewidgetsError) else traceback.format_exc()
@@ -423,11 +448,15 @@ class Run:
             self.rundir.discard()
         elif self.rundir.path.is_dir():
             step = self.trainer.state.global_step if self.trainer is not None else 0
-            self.rundir.write_status(FAILED, error=self.error, traceback=self.traceback, step=step,
-                                     ended=time.time(), duration=time.time() - started)
-            self.rundir.log(f"failed: {self.error}")
-            if self.traceback:
-                self.rundir.log(self.traceback)
+            try:
+                self.rundir.write_status(FAILED, error=self.error, traceback=self.traceback, step=step,
+                                         ended=time.time(), duration=time.time() - started)
+                self.rundir.log(f"failed: {self.error}")
+                if self.traceback:
+                    self.rundir.log(self.traceback)
+            except OSError as write_error:  # a disk so full that not even status.json fits: say it here
+                print(f"tunewidgets: {self.error} (and status.json could not be written: {write_error})",
+                      file=sys.stderr)
         self.bus.emit("failed", message=self.error, traceback=self.traceback)
 
     def _attach_log_file(self):
@@ -477,6 +506,15 @@ def train(config: RunConfig | dict | str | Path, **kwargs: Any) -> Run:
     """Train in the foreground and return the finished Run (raises nothing: check ``run.status``)."""
     kwargs.setdefault("mode", "foreground")
     return Run(config, **kwargs).run()
+
+
+def _barrier(trainer):
+    """Every rank waits here (several processes), or None (one)."""
+    args = getattr(trainer, "args", None)
+    accelerator = getattr(trainer, "accelerator", None)
+    if accelerator is None or getattr(args, "world_size", 1) <= 1:
+        return None
+    return accelerator.wait_for_everyone
 
 
 def _with_snapshot(config: RunConfig, data: Any, valid_data: Any, workdir: Path) -> RunConfig:

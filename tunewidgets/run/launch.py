@@ -166,22 +166,26 @@ def run_launched(config: RunConfig, workdir: Path, *, overwrite: bool = False, r
     import subprocess
 
     from ..config.loader import dump_config
+    from .lock import RunLock
     from .rundir import RunDirectory
 
     token = config.hub_token
     rundir = RunDirectory(Path(workdir) / config.project_name, redact=[token] if token else None)
-    rundir.prepare(resume=resume, overwrite=overwrite)
-    rundir.write_config_text(dump_config(config))
-    write_launch_files(config, rundir.path)
-    rundir.write_status("pending", mode="launch", processes=config.params.world_processes, task=config.task)
-    command = launch_command(rundir.path, Path(workdir))
-    if resume:
-        command.append("--resume")
-    env = dict(os.environ)
-    if token:
-        env["HF_TOKEN"] = token  # config.yml says ${HF_TOKEN}; the ranks read it from here
-    rundir.log("launching: " + " ".join(command[1:]))
-    process = subprocess.Popen(command, env=env)
-    if on_start:
-        on_start(process)
-    return process.wait()
+    with RunLock(rundir.path) as lock:  # the launch holds the directory for every rank
+        rundir.prepare(resume=resume, overwrite=overwrite)
+        if lock.note:
+            rundir.log(f"note: {lock.note}")
+        rundir.write_config_text(dump_config(config))
+        write_launch_files(config, rundir.path)
+        rundir.write_status("pending", mode="launch", processes=config.params.world_processes, task=config.task)
+        command = launch_command(rundir.path, Path(workdir))
+        if resume:
+            command.append("--resume")
+        env = dict(os.environ)
+        if token:
+            env["HF_TOKEN"] = token  # config.yml says ${HF_TOKEN}; the ranks read it from here
+        rundir.log("launching: " + " ".join(command[1:]))
+        process = subprocess.Popen(command, env=env)
+        if on_start:
+            on_start(process)
+        return process.wait()

@@ -22,6 +22,7 @@ from ..config.loader import load_config
 from ..config.run_config import RunConfig
 from ..config.tasks import TASKS, canonical_task, default_task
 from ..errors import ConfigError, TunewidgetsError
+from ..run.lock import describe, holder
 from ..run.rundir import RunDirectory
 from ..run.saved import has_saved_model
 from ..run.states import ACTIVE_STATES
@@ -287,7 +288,11 @@ class TrainerApp:
                 problems.append(error)
         if config is not None:
             rundir = RunDirectory(self.workdir / config.project_name)
-            if rundir.has_run() and not self.train_panel.overwrite.value and not self.train_panel.running:
+            owner = None if self.train_panel.running else holder(rundir.path)
+            if owner is not None:
+                problems.append(f"run directory '{config.project_name}' is being written by a live run "
+                                f"({describe(owner)}): wait for it, stop it, or change project_name")
+            elif rundir.has_run() and not self.train_panel.overwrite.value and not self.train_panel.running:
                 state = (rundir.read_status() or {}).get("state")
                 how = (f"change project_name ('{self._free_name(config.project_name)}' is free), tick Overwrite"
                        + (", or Resume it" if self._can_resume(config) else ""))
