@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the only folder the page reads and writes (default: ./tunewidgets-workspace)")
     app.add_argument("--no-demo", action="store_true", help="start with an empty form, not the offline demo")
     app.add_argument("--debug", action="store_true", help="show sources and tracebacks in the page")
+    app.add_argument("--token", default=None, metavar="VALUE",
+                     help="the token the page's URL must carry (off loopback one is generated when not given)")
+    app.add_argument("--no-token", action="store_true",
+                     help="serve off loopback without a token: anyone who reaches the port can train here")
+    app.add_argument("--allow-env-token", action="store_true",
+                     help="let page users push to the Hub with this server's HF_TOKEN (default: they type their own)")
+    app.add_argument("--max-runs", type=int, default=None, metavar="N",
+                     help="runs training at once across every tab (default: one per GPU, one without a GPU)")
 
     demo = sub.add_parser("demo", help="build the offline demo: a tiny model and sample datasets")
     demo.add_argument("args", nargs=argparse.REMAINDER,
@@ -77,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             from .app_server import serve
 
             return serve(host=args.host, port=args.port, workspace=args.workspace, demo=not args.no_demo,
-                         debug=args.debug)
+                         debug=args.debug, token=args.token, no_token=args.no_token,
+                         allow_env_token=args.allow_env_token, max_runs=args.max_runs)
         if args.command == "demo":
             if args.args[:1] == ["train"]:
                 return _demo_train(args.args[1:])

@@ -15,10 +15,17 @@ from pathlib import Path
 from .errors import TunewidgetsError
 
 ENV = "TUNEWIDGETS_WORKSPACE"
+SERVED_ENV = "TUNEWIDGETS_SERVED"  # set by `tunewidgets app` for its kernels (and the runs they start)
 
 
 class WorkspaceError(TunewidgetsError):
     """A path leads outside the served workspace."""
+
+
+def served() -> bool:
+    """True in a dashboard that `tunewidgets app` serves: weights load from safetensors only, no remote code
+    runs, no pickled model is read, and the server's own Hub token is not used."""
+    return os.environ.get(SERVED_ENV) == "1"
 
 
 def workspace() -> Path | None:

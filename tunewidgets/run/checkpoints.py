@@ -104,14 +104,24 @@ def save_final(save, run_dir: Path, *, writer: bool = True, barrier=None) -> Non
         barrier()
     try:
         save(staging)
+    except TunewidgetsError as exc:  # e.g. a merge that failed after the adapter was written: keep what was saved
+        if disk_full(exc, run_dir):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise checkpoint_error("saving the final model", run_dir, exc) from exc
+        if writer:
+            _move_into(staging, run_dir)
+        raise type(exc)(str(exc).replace(str(staging), str(run_dir))) from exc
     except Exception as exc:
         if writer:
             shutil.rmtree(staging, ignore_errors=True)
         raise checkpoint_error("saving the final model", run_dir, exc) from exc
     if barrier is not None:
         barrier()
-    if not writer:
-        return
+    if writer:
+        _move_into(staging, run_dir)
+
+
+def _move_into(staging: Path, run_dir: Path) -> None:
     for item in staging.iterdir():
         target = run_dir / item.name
         if target.is_dir() and not target.is_symlink():

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from ..config.loader import dump_config, load_config
 from ..config.run_config import RunConfig
 from ..errors import TunewidgetsError, disk_full
+from . import slots
 from .events import Event, EventBus
 from .rundir import RunDirectory
 from .states import ACTIVE_STATES, FAILED, FINAL_STATES, FINISHED, PENDING, RUNNING, STOPPED, STOPPING, RunState
@@ -293,6 +294,7 @@ class Run:
         trained = False
         log_handler = None
         lock = RunLock(self.rundir.path) if self.rundir.writer and not self.launched else None  # a launch locks once
+        slot = None
         try:
             if lock is not None:
                 lock.acquire()  # before anything touches the directory: one live run per run directory
@@ -305,6 +307,13 @@ class Run:
             if lock is not None and lock.note:
                 self.rundir.log(f"note: {lock.note}")
                 self.bus.emit("message", text=lock.note)
+            if not self.launched:
+                slot = self._take_slot()
+                if slot is None and slots.limit() is not None:  # stopped while it waited for a slot
+                    self.state = STOPPED
+                    self._write_status(STOPPED, step=0, ended=time.time())
+                    self.bus.emit("stopped", step=0, max_steps=0, duration=time.time() - started)
+                    return
             log_handler = self._attach_log_file()
             job = self._build_job()
             self.rundir.log(f"device {self._device.describe()}; {job.num_train_examples} training examples"
@@ -324,9 +333,20 @@ class Run:
                 for name in ("transformers", "trl", "peft", "datasets"):
                     logging.getLogger(name).removeHandler(log_handler)
                 log_handler.close()  # one open train.log per run would pile up in a long notebook session
+            if slot is not None:
+                slot.release()
             if lock is not None:
                 lock.release()
             self._done.set()
+
+    def _take_slot(self):
+        """One of the server's training slots (a served dashboard limits concurrent runs), waiting with a
+        message while they are all taken; None without a limit or when stopped while waiting."""
+        def waiting(text: str) -> None:
+            self.rundir.log(text)
+            self.bus.emit("message", text=text, waiting=True)
+
+        return slots.take(self.config.project_name, on_wait=waiting, should_stop=lambda: self._stop_requested)
 
     def _check_resume_target(self) -> None:
         target = self.config.params.resume_from_checkpoint

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..config.run_config import RunConfig
+from . import slots
 
 ACCELERATE_FILE = "accelerate.yaml"
 DEEPSPEED_FILE = "deepspeed.json"
@@ -160,32 +161,44 @@ def run_launched(config: RunConfig, workdir: Path, *, overwrite: bool = False, r
                  on_start=None) -> int:
     """Prepare the run directory, write the launch files and run ``accelerate launch``; returns its exit code.
 
-    The directory is prepared once here (refusing to overwrite an earlier run), so
-    the ranks only train; rank 0 writes metrics and status.
+    The directory is locked and prepared once here (refusing to overwrite an earlier run), and a served
+    dashboard's training slot taken, so the ranks only train; rank 0 writes metrics and status.
     """
-    import subprocess
-
-    from ..config.loader import dump_config
     from .lock import RunLock
     from .rundir import RunDirectory
 
     token = config.hub_token
     rundir = RunDirectory(Path(workdir) / config.project_name, redact=[token] if token else None)
-    with RunLock(rundir.path) as lock:  # the launch holds the directory for every rank
-        rundir.prepare(resume=resume, overwrite=overwrite)
-        if lock.note:
-            rundir.log(f"note: {lock.note}")
-        rundir.write_config_text(dump_config(config))
-        write_launch_files(config, rundir.path)
-        rundir.write_status("pending", mode="launch", processes=config.params.world_processes, task=config.task)
-        command = launch_command(rundir.path, Path(workdir))
-        if resume:
-            command.append("--resume")
-        env = dict(os.environ)
-        if token:
-            env["HF_TOKEN"] = token  # config.yml says ${HF_TOKEN}; the ranks read it from here
-        rundir.log("launching: " + " ".join(command[1:]))
-        process = subprocess.Popen(command, env=env)
-        if on_start:
-            on_start(process)
-        return process.wait()
+    with RunLock(rundir.path) as lock:
+        slot = slots.take(config.project_name, on_wait=lambda text: print(f"note: {text}", file=sys.stderr),
+                          should_stop=lambda: False)
+        try:
+            rundir.prepare(resume=resume, overwrite=overwrite)
+            if lock.note:
+                rundir.log(f"note: {lock.note}")
+            return _launch(config, rundir, workdir, resume=resume, token=token, on_start=on_start)
+        finally:
+            if slot is not None:
+                slot.release()
+
+
+def _launch(config: RunConfig, rundir, workdir: Path, *, resume: bool, token: str | None, on_start) -> int:
+    """Write the config and launch files into the prepared directory, then run the launch to its end."""
+    import subprocess
+
+    from ..config.loader import dump_config
+
+    rundir.write_config_text(dump_config(config))
+    write_launch_files(config, rundir.path)
+    rundir.write_status("pending", mode="launch", processes=config.params.world_processes, task=config.task)
+    command = launch_command(rundir.path, Path(workdir))
+    if resume:
+        command.append("--resume")
+    env = dict(os.environ)
+    if token:
+        env["HF_TOKEN"] = token  # config.yml says ${HF_TOKEN}; the ranks read it from here
+    rundir.log("launching: " + " ".join(command[1:]))
+    process = subprocess.Popen(command, env=env)
+    if on_start:
+        on_start(process)
+    return process.wait()

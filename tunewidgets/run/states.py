@@ -65,10 +65,12 @@ class Checkpoint(TypedDict):
 
 
 class Message(TypedDict, total=False):
-    """A line for the user: ``level`` info (default) or warning."""
+    """A line for the user: ``level`` info (default) or warning; ``waiting`` when the run waits before it
+    can start (a served dashboard's training slots are all taken)."""
 
     text: str
     level: Literal["info", "warning"]
+    waiting: bool
 
 
 class Ended(TypedDict, total=False):

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 
 from ..config.registry import params_model
 from ..config.run_config import HubConfig, RunConfig
+from ..workspace import served
 from . import theme
 from .form import SchemaForm
 
@@ -33,6 +34,8 @@ class ParamsPanel:
         )
         self.params_form = self._params_form(params_model(task), {})
         self.hub_form = SchemaForm(HubConfig, on_change=lambda name: self.on_change(), css_class="tw-hub")
+        if served():  # the server's own token never reaches a served page: each user types theirs
+            self.hub_form.widgets["token"].placeholder = "your Hub token: kept in memory for this page, never written"
         self.hub_box = widgets.Accordion(children=[self.hub_form.widget], titles=("Hugging Face Hub",))
         self.hub_box.selected_index = None
         self.device = widgets.HTML(theme.help_html("Device: detecting ..."))

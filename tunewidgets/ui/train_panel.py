@@ -22,7 +22,8 @@ from .plot import LivePlot
 
 # Each append re-sends the whole Output, so it stays short; the full log is the run's train.log.
 _MAX_LOG_ENTRIES = 300
-_STATE_COLOURS = {"finished": theme.GREEN, "failed": theme.RED, "stopped": theme.AMBER, "stopping": theme.AMBER}
+_STATE_COLOURS = {"finished": theme.GREEN, "failed": theme.RED, "stopped": theme.AMBER, "stopping": theme.AMBER,
+                  "waiting": theme.AMBER}
 
 
 def _clock(seconds: float | None) -> str:
@@ -214,6 +215,9 @@ class TrainPanel:
         elif kind == "checkpoint":
             self.log_line(f"checkpoint saved at step {data.get('step')}")
         elif kind == "message":
+            if data.get("waiting"):
+                self.set_status("waiting", "for a free training slot (Stop cancels)")
+                self.step.value = theme.help_html("waiting for another run to end ...")
             level = data.get("level", "info")
             self.log_line(("warning: " if level == "warning" else "") + str(data.get("text", "")))
         elif kind in ("finished", "stopped", "failed"):

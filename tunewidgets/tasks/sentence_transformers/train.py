@@ -45,7 +45,7 @@ def _load_model(ctx: TaskContext):
     from sentence_transformers import SentenceTransformer
 
     model = from_pretrained(SentenceTransformer, ctx.config.base_model, "a sentence-transformers encoder",
-                            token=ctx.config.hub_token, device=ctx.device.device)
+                            token=ctx.config.hub_token, sentence_transformer=True, device=ctx.device.device)
     model.max_seq_length = ctx.config.params.max_seq_length
     return model
 

@@ -13,10 +13,25 @@ from ...config.task_spec import TaskSpec
 
 
 def demo_config(spec: TaskSpec, out_dir: str | Path, project_name: str | None = None) -> dict:
-    """Build (or reuse) ``spec``'s tiny model and demo data under ``out_dir``; return a config dict."""
+    """Build (or reuse) ``spec``'s tiny model and demo data under ``out_dir``; return a config dict.
+
+    Several tabs of a served dashboard may ask at once: building holds a lock on the folder."""
+    import fcntl
+
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".building.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _demo_config(spec, root, project_name)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _demo_config(spec: TaskSpec, root: Path, project_name: str | None) -> dict:
     from ... import tiny
 
-    demo, root = spec.demo, Path(out_dir)
+    demo = spec.demo
     if demo.model is None:
         base_model = str(demo.params[spec.model_param])
     else:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ...errors import ModelError, summary
+from ...workspace import served
 
 
 def _looks_local(name: str) -> bool:
@@ -52,23 +53,49 @@ def missing_model_files(folder: str) -> None:
         raise ModelError(f"'{folder}' has no tokenizer files (tokenizer.json ...): save the tokenizer beside the model")
 
 
+def served_kwargs(weights: bool, sentence_transformer: bool = False) -> dict:
+    """In a served dashboard: never run a model's own code, and read weights from safetensors only (a pickled
+    checkpoint can run code when loaded)."""
+    if not served():
+        return {}
+    kwargs: dict[str, Any] = {"trust_remote_code": False}
+    if weights:
+        if sentence_transformer:
+            kwargs["model_kwargs"] = {"use_safetensors": True}
+        else:
+            kwargs["use_safetensors"] = True
+    return kwargs
+
+
 def from_pretrained(load: Callable[..., Any], name: str, what: str, *, token: str | None = None,
-                    needs_tokenizer_files: bool = False, **kwargs: Any):
+                    needs_tokenizer_files: bool = False, weights: bool = True, sentence_transformer: bool = False,
+                    **kwargs: Any):
     """``load(source, token=token, **kwargs)`` for ``name`` (an Auto class's ``from_pretrained`` or a
-    model constructor), failing with a ModelError that names ``what`` was wanted."""
+    model constructor), failing with a ModelError that names ``what`` was wanted. ``weights``: the load reads
+    model weights (a served dashboard then takes safetensors only)."""
     source = check_model_source(name)
     if needs_tokenizer_files and os.path.isdir(source):
         missing_model_files(source)
+    kwargs.update(served_kwargs(weights, sentence_transformer))
     try:
         return load(source, token=token, **kwargs)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         if source == name and not Path(source).exists():
             raise hub_failure(name, exc) from None
+        if weights and served() and not _has_safetensors(source):
+            raise ModelError(f"'{name}' has no safetensors weights: a served dashboard loads safetensors only "
+                             "(pickled .bin weights can run code when loaded); convert the model or train it from "
+                             "a notebook") from None
         raise ModelError(f"could not load '{name}' as {what}: {summary(exc)}") from None
+
+
+def _has_safetensors(source: str) -> bool:
+    return not os.path.isdir(source) or any(name.endswith(".safetensors") for name in os.listdir(source))
 
 
 def load_tokenizer(name: str, token: str | None = None):
     """The tokenizer saved with ``name``."""
     from transformers import AutoTokenizer
 
-    return from_pretrained(AutoTokenizer.from_pretrained, name, "a tokenizer", token=token, needs_tokenizer_files=True)
+    return from_pretrained(AutoTokenizer.from_pretrained, name, "a tokenizer", token=token, needs_tokenizer_files=True,
+                           weights=False)

@@ -15,6 +15,8 @@ def load_transformers(folder: str | Path, model: str, adapter: str | None = None
     ``peft.<adapter>`` when the folder holds an adapter (trained with LoRA and not merged)."""
     import transformers
 
+    from .pretrained import from_pretrained
+
     folder = Path(folder)
     if adapter and (folder / "adapter_config.json").exists():
         import peft
@@ -23,12 +25,16 @@ def load_transformers(folder: str | Path, model: str, adapter: str | None = None
     else:
         cls = getattr(transformers, model)
     loader = transformers.AutoImageProcessor if processor == "image" else transformers.AutoTokenizer
-    return cls.from_pretrained(str(folder)), loader.from_pretrained(str(folder))
+    return (from_pretrained(cls.from_pretrained, str(folder), "the trained model"),
+            from_pretrained(loader.from_pretrained, str(folder), "its processor", weights=False))
 
 
 def load_sentence_transformer(folder: str | Path):
     """``(encoder, its tokenizer)`` saved by a sentence-transformers run."""
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(folder), device="cpu")
+    from .pretrained import from_pretrained
+
+    model = from_pretrained(SentenceTransformer, str(folder), "the trained encoder", sentence_transformer=True,
+                            device="cpu")
     return model, model.tokenizer

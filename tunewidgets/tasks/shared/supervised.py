@@ -24,7 +24,7 @@ def load_head(auto_cls, ctx: TaskContext, what: str, **kwargs):
 def load_processor(auto_cls, ctx: TaskContext, what: str = "an image processor", **kwargs):
     """The base model's tokenizer or image processor, with the same clear errors as the model."""
     return from_pretrained(auto_cls.from_pretrained, ctx.config.base_model, what, token=ctx.config.hub_token,
-                           needs_tokenizer_files=auto_cls.__name__ == "AutoTokenizer", **kwargs)
+                           needs_tokenizer_files=auto_cls.__name__ == "AutoTokenizer", weights=False, **kwargs)
 
 
 def trainer_arguments(ctx: TaskContext, *, has_eval: bool, num_examples: int, **extra: Any) -> dict[str, Any]:

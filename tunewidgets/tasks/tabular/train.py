@@ -318,8 +318,17 @@ def build(ctx: TaskContext) -> TrainJob:
 
 
 def load_model(run_dir: str | Path):
-    """(pipeline, info) of a finished tabular run: ``pipeline.predict(frame[info['features']])``."""
+    """(pipeline, info) of a finished tabular run: ``pipeline.predict(frame[info['features']])``.
+
+    A pickle (joblib) runs code when loaded, so a served dashboard never reads one from disk: there a
+    pipeline is tried in the page that trained it."""
     import joblib
 
+    from ...errors import ModelError
+    from ...workspace import served
+
     run_dir = Path(run_dir)
+    if served():
+        raise ModelError(f"a served dashboard does not load pickled models ({run_dir / MODEL_FILE}): try the model "
+                         "in the page that trained it, or load it in a notebook with joblib")
     return joblib.load(run_dir / MODEL_FILE), json.loads((run_dir / INFO_FILE).read_text(encoding="utf-8"))
