@@ -73,6 +73,54 @@ def _jsonl(*rows) -> str:
     return "".join(json.dumps(r) + "\n" for r in rows)
 
 
+_MODELS: dict[str, str] = {}
+
+
+def _tiny(kind: str) -> str:
+    """A tiny model of ``kind`` built once for the whole catalogue (offline, random weights)."""
+    if kind not in _MODELS:
+        import tempfile
+
+        from tunewidgets.tiny import build_tiny_model
+
+        _MODELS[kind] = build_tiny_model(kind, Path(tempfile.mkdtemp(prefix="tw-catalogue-")) / kind)
+    return _MODELS[kind]
+
+
+def _task(task: str, tiny: str | None, files: dict[str, str], mapping: dict, **params):
+    """Another task's config: its tiny model (or a params-chosen family), data files in a folder, a mapping."""
+
+    def setup(base: dict, tmp: Path):
+        folder = tmp / "data"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text)
+        valid = "valid" if any(name.startswith("valid.") for name in files) else None
+        return {"task": task, "base_model": _tiny(tiny) if tiny else params.get("model", "random_forest"),
+                "project_name": "run",
+                "data": {"path": str(folder), "train_split": "train", "valid_split": valid,
+                         "column_mapping": mapping},
+                "params": params if task == "tabular" else {"max_steps": 2, "batch_size": 2, **params}}
+
+    return setup
+
+
+def _live_run(base: dict, tmp: Path):
+    """A run directory that a live process (this one) is writing."""
+    import os
+    import socket
+    import time
+
+    (tmp / "runs").mkdir(exist_ok=True)
+    (tmp / "runs" / ".run.lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                                        "started": time.time()}))
+    return _cfg()(base, tmp)
+
+
+_REVIEWS = _jsonl(*[{"text": f"review {i} is fine", "label": "pos" if i % 2 else "neg"} for i in range(8)])
+_TEXT_MAP = {"text_column": "text", "target_column": "label"}
+
+
 CASES = [
     # --- config
     Case("invalid-yaml", "config", _yaml("task: llm-sft\nparams: {lr: [1,\n"), ("invalid YAML", "line")),
@@ -142,4 +190,73 @@ CASES = [
          ("no tokenizer files",)),
     Case("model-is-a-file", "model", lambda base, tmp: (tmp / "m.bin").write_text("x") and _cfg(
         base_model=str(tmp / "m.bin"))(base, tmp), ("is a file",)),
+    Case("dpo-reference-model-missing", "model",
+         lambda base, tmp: _cfg(task="llm-dpo", data__path=str(Path(base["data"]["path"]).parent / "preference"),
+                                data__column_mapping={"text_column": "chosen", "rejected_text_column": "rejected",
+                                                      "prompt_text_column": "prompt"},
+                                params__model_ref="/no/such/reference")(base, tmp),
+         ("model path '/no/such/reference' does not exist",)),
+    # --- the run directory
+    Case("run-directory-live", "config", _live_run, ("is being written by a live run", "pid", "project_name")),
+    # --- the other tasks' data
+    Case("classifier-with-one-class", "data",
+         _task("text_classification", "bert",
+               {"train.jsonl": _jsonl(*[{"text": f"review {i}", "label": "pos"} for i in range(8)])}, _TEXT_MAP),
+         ("at least two classes", "'pos'")),
+    Case("label-unseen-in-valid", "data",
+         _task("text_classification", "bert",
+               {"train.jsonl": _REVIEWS, "valid.jsonl": _jsonl({"text": "odd", "label": "meh"})}, _TEXT_MAP),
+         ("'meh'",)),
+    Case("regression-target-not-a-number", "data",
+         _task("text_regression", "bert", {"train.jsonl": _REVIEWS}, _TEXT_MAP),
+         ("'label' column must be numbers", "row 1 holds 'neg'")),
+    Case("text-not-a-string", "data",
+         _task("text_classification", "bert",
+               {"train.jsonl": _jsonl(*[{"text": i, "label": i % 2} for i in range(8)])}, _TEXT_MAP),
+         ("text",)),
+    Case("tags-and-tokens-differ-in-length", "data",
+         _task("token_classification", "bert",
+               {"train.jsonl": _jsonl(*[{"tokens": ["Ada", "met", "Alan"], "tags": ["B-PER", "O"]}] * 6)},
+               {"tokens_column": "tokens", "tags_column": "tags"}),
+         ("row 1", "3 tokens", "2 tags")),
+    Case("tokens-not-a-list", "data",
+         _task("token_classification", "bert",
+               {"train.jsonl": _jsonl(*[{"tokens": "Ada met Alan", "tags": ["B-PER", "O", "B-PER"]}] * 6)},
+               {"tokens_column": "tokens", "tags_column": "tags"}),
+         ("row 1", "list")),
+    Case("seq2seq-target-column-missing", "data",
+         _task("seq2seq", "t5", {"train.jsonl": _jsonl(*[{"dialogue": "a b c", "summary": "a"}] * 6)},
+               {"text_column": "dialogue", "target_column": "abstract"}),
+         ("'abstract'", "not found", "columns: dialogue, summary")),
+    Case("pair-score-not-a-number", "data",
+         _task("sentence-transformers:pair_score", "bert",
+               {"train.jsonl": _jsonl(*[{"s1": "a b", "s2": "c d", "score": "high"}] * 6)},
+               {"sentence1_column": "s1", "sentence2_column": "s2", "target_column": "score"}),
+         ("the train split's 'score' column must be numbers", "row 1 holds 'high'")),
+    Case("image-file-missing", "data",
+         _task("image_classification", "vit",
+               {"train.jsonl": _jsonl(*[{"image": f"img{i}.png", "label": i % 2} for i in range(6)])},
+               {"image_column": "image", "target_column": "label"}),
+         ("img0.png",)),
+    Case("detection-objects-malformed", "data",
+         _task("object_detection", "yolos",
+               {"train.jsonl": _jsonl(*[{"image": "img.png", "objects": [1, 2, 3]}] * 6)},
+               {"image_column": "image", "objects_column": "objects"}),
+         ("objects",)),
+    Case("tabular-without-target", "data",
+         _task("tabular", None, {"train.csv": "a,b\n1,2\n3,4\n5,6\n7,8\n9,10\n"}, {}),
+         ("target_columns",)),
+    Case("tabular-target-missing", "data",
+         _task("tabular", None, {"train.csv": "a,b\n1,2\n3,4\n5,6\n7,8\n9,10\n"}, {"target_columns": ["price"]}),
+         ("'price'", "not found")),
+    Case("tabular-unknown-family", "config",
+         _task("tabular", None, {"train.csv": "a,y\n1,2\n"}, {"target_columns": ["y"]}, model="gpt"),
+         ("params.model", "xgboost")),
+    Case("preference-chosen-equals-rejected", "data",
+         _file("same.jsonl", _jsonl(*[{"prompt": "Q?", "chosen": " yes", "rejected": " yes"}] * 4), task="llm-dpo",
+               data__column_mapping={"text_column": "chosen", "rejected_text_column": "rejected",
+                                     "prompt_text_column": "prompt"}),
+         ("chosen and rejected are equal in every row", "nothing to prefer")),
+    Case("chat-template-file-missing", "config", _cfg(data__chat_template="./no/such/template.jinja"),
+         ("template",)),
 ]

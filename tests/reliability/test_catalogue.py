@@ -21,7 +21,7 @@ def base(demo) -> dict:
 
 
 def test_the_catalogue_is_large_enough():
-    assert len(CASES) >= 40
+    assert len(CASES) >= 60 and len({c.id for c in CASES}) == len(CASES)
     assert {c.kind for c in CASES} == {"config", "data", "model"}
 
 

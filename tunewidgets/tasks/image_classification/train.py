@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...errors import DataError
 from ..base import TaskContext, TrainJob
 from ..shared.images import check_images, data_root, open_image
-from ..shared.splits import load_train_valid
+from ..shared.splits import column_named, load_train_valid
 from ..shared.supervised import early_stopping, load_head, load_processor, trainer_arguments, trainer_job
 from ..shared.targets import classification_compute_metrics, prepare_targets, regression_compute_metrics
 
@@ -26,7 +26,8 @@ def build(ctx: TaskContext, regression: bool = False) -> TrainJob:
     train = check_images(train, "image", "train", root)
     if valid is not None:
         valid = check_images(valid, "image", "valid", root)
-    train, valid, labels = prepare_targets(train, valid, regression)
+    train, valid, labels = prepare_targets(train, valid, regression,
+                                           shown=column_named(ctx.config, "target_column", "target"))
 
     processor = load_processor(AutoImageProcessor, ctx, "an image processor")
     head = dict(num_labels=1, problem_type="regression") if regression else dict(

@@ -28,7 +28,7 @@ _IGNORE_AT_EVAL = ["loss_dict", "auxiliary_outputs", "last_hidden_state", "encod
 
 def _objects(value, index: int, split: str) -> tuple[list[list[float]], list]:
     """(boxes, categories) of one row's objects; DataError for anything else."""
-    if isinstance(value, list):  # [{bbox, category}, ...]
+    if isinstance(value, list) and all(isinstance(o, dict) for o in value):  # [{bbox, category}, ...]
         value = {"bbox": [o.get("bbox") for o in value], "category": [o.get("category") for o in value]}
     if not isinstance(value, dict) or "bbox" not in value or "category" not in value:
         raise DataError(f"the {split} split's objects at row {index + 1} must be {{bbox: [[x, y, w, h], ...], "

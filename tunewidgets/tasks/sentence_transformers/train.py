@@ -18,7 +18,7 @@ from ..base import TaskContext, TrainJob
 from ..shared.labels import check_known, classlabel_names, labels_from_values, numeric_targets
 from ..shared.metrics import classification_metrics
 from ..shared.pretrained import from_pretrained
-from ..shared.splits import load_train_valid
+from ..shared.splits import column_named, load_train_valid
 from ..shared.supervised import check_text_column, early_stopping, trainer_arguments
 
 COLUMNS = {
@@ -123,20 +123,21 @@ def build(ctx: TaskContext, kind: str) -> TrainJob:
         labels = labels_from_values(train["target"], names=classlabel_names(train, "target"))
         if valid is not None:
             check_known(labels, valid["target"], "valid")
-        encode = lambda split: [labels.encode(v) for v in split["target"]]  # noqa: E731
+        encode = lambda split, name: [labels.encode(v) for v in split["target"]]  # noqa: E731
     elif kind == "pair_score":
-        encode = lambda split: numeric_targets(split["target"], "data", "target")  # noqa: E731
+        shown = column_named(ctx.config, "target_column", "target")
+        encode = lambda split, name: numeric_targets(split["target"], name, shown)  # noqa: E731
     else:
         encode = None
 
-    def finish(split):
+    def finish(split, name):
         if split is None:
             return None
-        targets = encode(split) if encode else None
+        targets = encode(split, name) if encode else None
         split = split.select_columns(columns)
         return split.add_column("label", targets) if targets is not None else split
 
-    train, valid = finish(train), finish(valid)
+    train, valid = finish(train, "train"), finish(valid, "valid")
     model = _load_model(ctx)
     if kind == "pair_class":
         if len(labels) < 2:

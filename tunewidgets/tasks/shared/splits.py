@@ -42,6 +42,12 @@ def map_columns(dataset, config: RunConfig):
     return apply_column_mapping(dataset, mapping, config.task)
 
 
+def column_named(config: RunConfig, role: str, canonical: str) -> str:
+    """How error messages name a mapped column: the user's own name for it."""
+    name = (config.data.column_mapping or {}).get(role) or canonical
+    return f"'{name if isinstance(name, str) else canonical}' column"
+
+
 def load_train_valid(ctx: TaskContext, *, auto_valid: bool = True, stratify: str | None = None,
                      seed: int | None = None):
     """(train, valid, auto): the mapped splits; an empty split is an error.

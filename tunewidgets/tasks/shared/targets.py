@@ -15,12 +15,12 @@ from .metrics import classification_metrics, regression_metrics
 from .supervised import write_confusion
 
 
-def prepare_targets(train, valid, regression: bool, column: str = "target"):
+def prepare_targets(train, valid, regression: bool, column: str = "target", shown: str | None = None):
     """(train, valid, labels): a ``labels`` column of ids (classification) or floats (regression)."""
     if regression:
-        train = train.add_column("labels", numeric_targets(train[column], "train", column))
+        train = train.add_column("labels", numeric_targets(train[column], "train", shown or column))
         if valid is not None:
-            valid = valid.add_column("labels", numeric_targets(valid[column], "valid", column))
+            valid = valid.add_column("labels", numeric_targets(valid[column], "valid", shown or column))
         return train, valid, None
     labels = labels_from_values(train[column], names=classlabel_names(train, column))
     if len(labels) < 2:

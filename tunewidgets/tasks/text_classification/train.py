@@ -7,7 +7,7 @@ model config, so the saved model's pipeline answers with them. Regression predic
 from __future__ import annotations
 
 from ..base import TaskContext, TrainJob
-from ..shared.splits import load_train_valid
+from ..shared.splits import column_named, load_train_valid
 from ..shared.supervised import (
     check_text_column,
     early_stopping,
@@ -35,7 +35,8 @@ def build(ctx: TaskContext, regression: bool = False) -> TrainJob:
     for name, split in (("train", train), ("valid", valid)):
         if split is not None:
             check_text_column(split, "text", name)
-    train, valid, labels = prepare_targets(train, valid, regression)
+    train, valid, labels = prepare_targets(train, valid, regression,
+                                           shown=column_named(ctx.config, "target_column", "target"))
 
     tokenizer = load_processor(AutoTokenizer, ctx, "a tokenizer")
     head = dict(num_labels=1, problem_type="regression") if regression else dict(
