@@ -97,9 +97,12 @@ def test_mapping_follows_the_task(app_factory, demo):
     app.task_panel.dropdown.value = "llm-dpo"
     assert app.data_panel.mapping() == {"text_column": "chosen", "rejected_text_column": "rejected",
                                         "prompt_text_column": "prompt"}
-    assert set(app.data_panel.mapping_widgets) == {"text_column", "rejected_text_column", "prompt_text_column"}
+    assert set(app.data_panel.mapping_widgets) == {"text_column", "rejected_text_column", "prompt_text_column",
+                                                   "system_column"}
     app.task_panel.dropdown.value = "llm-sft"
-    assert set(app.data_panel.mapping_widgets) == {"text_column"}
+    assert set(app.data_panel.mapping_widgets) == {"text_column", "prompt_text_column", "context_column",
+                                                   "system_column"}
+    assert app.data_panel.mapping() == {"text_column": "chosen", "prompt_text_column": "prompt"}  # SFT on pairs
     assert app.data_panel.template_row.layout.display is None
     app.task_panel.dropdown.value = "tabular"
     assert app.data_panel.template_row.layout.display == "none"

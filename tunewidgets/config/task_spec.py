@@ -32,6 +32,11 @@ class Role:
     kind: str = "any"  # values that fit: text, chat_or_text, label, number, list, dict, image, any
     names: tuple[str, ...] = ()  # usual column names, best first, for the mapping guess
     column: str = ""  # the column's name once mapped (what the trainer reads); default: the key without _column
+    suffixes: tuple[str, ...] = ()  # name endings that also match (PassengerId for an id)
+    by_values: bool = True  # may be guessed from values alone (not chosen/rejected: values cannot tell which)
+    only_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # guessed only when that role's
+    # column has one of these names (a prompt only beside an answer column, not beside a whole text)
+    prefix_of: tuple[str, ...] = ()  # roles whose text this role's column starts (a pair's shared prompt)
 
     @property
     def renamed_to(self) -> str:

@@ -23,6 +23,7 @@ class MappingEditor:
         self.error: str | None = None
         self.pending: dict | None = None  # a loaded config's mapping, applied when the columns are known
         self.widgets: dict[str, widgets.Widget] = {}
+        self.notes: dict[str, tuple[str, str]] = {}  # role -> (how it was guessed, what to tell the user)
         self.box = widgets.VBox()
         self.box.add_class(theme.MAPPING)
         self.message = theme.message_widget("tw-mapping-message")
@@ -43,17 +44,20 @@ class MappingEditor:
 
     def rebuild(self, task: str, columns: list[tuple[str, str]], sample_rows: list[dict], reguess: bool = True) -> None:
         """New dropdowns for ``task``'s roles over ``columns``: the pending mapping, else a fresh guess."""
-        from ..data.columns import guess_column_mapping
+        from ..data.guess import guess_roles
 
         self.task, self.columns = task, list(columns)
         names = [name for name, _ in self.columns]
+        self.notes = {}
         if self.pending is not None and names:
             chosen, self.pending = self.pending, None
         elif reguess and names:
             try:
-                chosen = guess_column_mapping(task, names, sample_rows)
+                guesses = guess_roles(TASKS[task], names, sample_rows)
             except Exception:  # noqa: BLE001 - a guess that fails is just no guess
-                chosen = {}
+                guesses = {}
+            chosen = {key: guess.column for key, guess in guesses.items() if guess.column is not None}
+            self.notes = {key: (guess.how, guess.note) for key, guess in guesses.items()}
         elif self.pending is not None:
             chosen = self.pending  # no columns yet: keep it for when they come
         else:
@@ -75,8 +79,10 @@ class MappingEditor:
                 widget = widgets.Dropdown(options=[("(none)", _NONE), *options],
                                           value=wanted[0] if wanted else _NONE, **common)
             widget.add_class(f"tw-map-{role.key}")
-            widget.observe(lambda change: self._changed(), names="value")
-            children.append(theme.row(widget, widgets.HTML(theme.help_html(role.help))))
+            note = widgets.HTML(_note_html(role, *self.notes.get(role.key, ("", ""))))
+            note.add_class("tw-map-note")
+            widget.observe(lambda change, note=note, role=role: self._changed(note, role), names="value")
+            children.append(theme.row(widget, note))
             self.widgets[role.key] = widget
         self.box.children = children
         self.check()
@@ -97,6 +103,21 @@ class MappingEditor:
             else:
                 widget.remove_class("tw-invalid")
 
-    def _changed(self) -> None:
+    def _changed(self, note=None, role=None) -> None:
+        if note is not None:  # the user's choice now, not the guess
+            note.value = _note_html(role, "", "")
         self.check()
         self.on_change()
+
+
+_HOW = {"name": theme.GREEN, "shape": theme.GREEN, "values": theme.AMBER}
+
+
+def _note_html(role, how: str, note: str) -> str:
+    """The role's help, and how sure the guess was: from the name or the data's shape, from the values alone
+    (check it), or not guessed (with what to choose)."""
+    if not note or how == "" and role.required is False:
+        return theme.help_html(role.help)
+    colour = _HOW.get(how, theme.RED if role.required else theme.GREY)
+    return (f'{theme.help_html(role.help)}<br><span class="tw-guess tw-guess-{how or "none"}" '
+            f'style="font-size:11px;color:{colour}">{theme.esc(note)}</span>')

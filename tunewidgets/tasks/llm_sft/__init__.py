@@ -9,7 +9,7 @@ TASKS = (
     llm_spec.llm_task(
         name="llm-sft",
         title="LLM supervised fine-tuning",
-        roles=(roles.CONVERSATION,),
+        roles=(roles.CONVERSATION, roles.INSTRUCTION, roles.CONTEXT, roles.SFT_SYSTEM),
         build=Hook.to(f"{__name__}.train:build"),
         demo=Demo(model="llama", data="sft-chat", mapping={"text_column": "messages"}, chat_template="tokenizer",
                   params={**llm_spec.DEMO_PARAMS, "assistant_only_loss": True}, project="demo-sft-chat"),

@@ -15,20 +15,32 @@ from ..shared.llm_common import (
     require_chat_template,
     resolve_max_length,
     resolve_packing,
+    safe_map,
 )
+from ..shared.llm_shapes import check_pair, prompt_completion, with_system
 from ..shared.splits import load_train_valid
 
 
-def _prepare(dataset, name: str):
-    """Canonical columns: ``text`` for plain text, ``messages`` for conversations."""
+def _prepare(dataset, name: str, chat: bool):
+    """Canonical columns: ``text`` for plain text, ``messages`` for conversations, ``prompt``/``completion``
+    for prompt/completion and Alpaca rows (``chat``: the tokenizer has a chat template to render them with)."""
     if dataset is None:
         return None
     if len(dataset) == 0:
         raise DataError(f"the {name} split has no rows")
+    if "prompt" in dataset.column_names:
+        return _prompt_completion(dataset, name, chat)
     first = dataset[0]["text"]
     if is_conversational_column(dataset, "text") or isinstance(first, (list, tuple)):
         dataset = dataset.rename_column("text", "messages")
-        return normalise_conversations(dataset, "messages")  # names an unknown role or a malformed turn
+        dataset = normalise_conversations(dataset, "messages")  # names an unknown role or a malformed turn
+        if "system" in dataset.column_names:
+            dataset = dataset.map(lambda row: {"messages": with_system(row["messages"], row["system"])},
+                                  remove_columns=["system"], desc=None)
+        return dataset
+    if "system" in dataset.column_names:
+        raise DataError("system_column applies to conversations and prompt/completion rows; this data is plain "
+                        "text: map prompt_text_column too, or leave system_column out")
     for index, value in enumerate(dataset["text"]):
         if value is None or (isinstance(value, str) and not value.strip()):
             raise DataError(f"row {index + 1} of the {name} split has an empty text: remove or fill the empty rows")
@@ -38,6 +50,16 @@ def _prepare(dataset, name: str):
                 "SFT needs text or a list of {role, content} messages"
             )
     return dataset
+
+
+def _prompt_completion(dataset, name: str, chat: bool):
+    """TRL's prompt/completion columns from the prompt (instruction), context, system and answer columns."""
+
+    def pair(row, index):
+        check_pair(row, index, name)
+        return prompt_completion(row, chat=chat)
+
+    return safe_map(dataset, pair, f"the {name} split", with_indices=True, remove_columns=dataset.column_names)
 
 
 def _tokenize_without_eos(dataset, tokenizer):
@@ -132,16 +154,18 @@ def build(ctx: TaskContext) -> TrainJob:
 
     config, p = ctx.config, ctx.config.params
     train_raw, valid_raw, _ = load_train_valid(ctx, auto_valid=False)
-    train = _prepare(train_raw, "train")
-    valid = _prepare(valid_raw, "valid")
-    conversational = "messages" in train.column_names
+    tokenizer, added = prepare_tokenizer(config)
+    chat = bool(getattr(tokenizer, "chat_template", None))
+    train = _prepare(train_raw, "train", chat)
+    valid = _prepare(valid_raw, "valid", chat)
+    conversational = "messages" in train.column_names or (
+        "prompt" in train.column_names and isinstance(train[0]["prompt"], list))
     if p.assistant_only_loss and not conversational:
         raise DataError("assistant_only_loss needs conversational data (a column of {role, content} lists)")
 
-    tokenizer, added = prepare_tokenizer(config)
     if conversational:
         require_chat_template(tokenizer)
-    elif not p.add_eos_token:
+    elif not p.add_eos_token and "text" in train.column_names:
         train, valid = _tokenize_without_eos(train, tokenizer), _tokenize_without_eos(valid, tokenizer)
     model = load_causal_lm(config, ctx.device, tokenizer)
     packing = resolve_packing(config, ctx.device)

@@ -15,6 +15,7 @@ from ...config.run_config import RunConfig
 from ...data.chat import is_conversational, parse_messages
 from ...errors import DataError
 from .checks import CheckReport, TokenView, max_length_of, optimizer_steps, resolved_mapping
+from .llm_shapes import prompt_completion
 
 STYLES = ("sft", "generic", "preference", "reward")  # how a task reads its text (the loss mask differs)
 
@@ -43,7 +44,9 @@ def loss_view(tokenizer, row: dict, config: RunConfig, style: str = "sft") -> To
     if not text_key or text_key not in row:
         raise DataError("text_column is not mapped to a column of the data: choose it in the column mapping")
     value = row[text_key]
-    if style in ("preference", "reward"):
+    if style == "sft" and mapping.get("prompt_text_column"):
+        ids, loss, note = _pair_ids(tokenizer, _pair(tokenizer, row, mapping), config)
+    elif style in ("preference", "reward"):
         ids, loss, note = _preference_ids(tokenizer, row, mapping, value, reward=style == "reward")
     elif is_conversational(value):
         ids, loss, note = _chat_ids(tokenizer, parse_messages(value), config, style)
@@ -57,6 +60,38 @@ def loss_view(tokenizer, row: dict, config: RunConfig, style: str = "sft") -> To
         loss, note = [True] * len(ids), "plain text: every token counts for the loss"
     texts = [tokenizer.decode([i]) for i in ids]
     return TokenView(ids=ids, texts=texts, loss=loss, max_length=max_length, note=note)
+
+
+_PAIR_ROLES = {"prompt_text_column": "prompt", "text_column": "text", "context_column": "context",
+               "system_column": "system"}
+
+
+def _pair(tokenizer, row: dict, mapping: dict) -> dict:
+    """The row as training renders it: TRL's prompt/completion pair (see llm_shapes.prompt_completion)."""
+    mapped = {name: row.get(mapping[key]) for key, name in _PAIR_ROLES.items() if mapping.get(key)}
+    return prompt_completion(mapped, chat=bool(getattr(tokenizer, "chat_template", None)))
+
+
+def _pair_ids(tokenizer, pair: dict, config: RunConfig) -> tuple[list[int], list[bool], str]:
+    """TRL's tokenization of a prompt/completion pair: the completion starts where the prompt's tokens end."""
+    if isinstance(pair["prompt"], list):
+        head = list(tokenizer.apply_chat_template(pair["prompt"], tokenize=True, return_dict=True,
+                                                  add_generation_prompt=True)["input_ids"])
+        ids = list(tokenizer.apply_chat_template(pair["prompt"] + pair["completion"], tokenize=True,
+                                                 return_dict=True)["input_ids"])
+        how = "rendered through the chat template"
+    else:
+        completion = pair["completion"]
+        eos = tokenizer.eos_token or ""
+        if eos and not completion.endswith(eos):
+            completion += eos  # TRL appends EOS to a plain completion
+        head = list(tokenizer(pair["prompt"])["input_ids"])
+        ids = list(tokenizer(pair["prompt"] + completion)["input_ids"])
+        how = "Alpaca's template" if "### Response:" in pair["prompt"] else "plain prompt + completion"
+    if getattr(config.params, "completion_only_loss", None) is False:
+        return ids, [True] * len(ids), f"prompt/completion ({how}): completion_only_loss is off, every token counts"
+    cut = _common_prefix(head, ids)
+    return ids, [i >= cut for i in range(len(ids))], f"prompt/completion ({how}): only the completion counts"
 
 
 def _chat_ids(tokenizer, messages: list[dict], config: RunConfig, style: str) -> tuple[list[int], list[bool], str]:
@@ -125,6 +160,8 @@ def token_lengths(tokenizer, rows: list[dict], config: RunConfig, style: str = "
     texts = []
     prompt_key = mapping.get("prompt_text_column")
     rejected_key = mapping.get("rejected_text_column")
+    if style == "sft" and mapping.get("prompt_text_column"):
+        return [len(_pair_ids(tokenizer, _pair(tokenizer, row, mapping), config)[0]) for row in rows]
     for row in rows:
         value = row.get(key)
         if style in ("preference", "reward"):

@@ -22,6 +22,7 @@ from .llm_common import (
     require_chat_template,
     safe_map,
 )
+from .llm_shapes import implicit_prompt, with_system
 from .splits import load_train_valid
 
 
@@ -35,6 +36,8 @@ def prepare_preference(dataset, name: str, task: str):
     chat = is_conversational(first["chosen"]) or is_conversational(first["rejected"])
     fn = _conversation_row if chat else _text_row
     dataset = safe_map(dataset, lambda row, i: fn(row, i, has_prompt), f"the {name} split", with_indices=True)
+    if "system" in dataset.column_names:
+        dataset = safe_map(dataset, _add_system, f"the {name} split", remove_columns=["system"])
     if "prompt" in dataset.column_names and all(p in ("", []) for p in dataset["prompt"]):
         dataset = dataset.remove_columns("prompt")
     if task in ("llm-dpo", "llm-orpo"):
@@ -70,7 +73,19 @@ def _text_row(row: dict, index: int, has_prompt: bool) -> dict:
         if not isinstance(prompt, str):
             raise DataError(f"row {index}: prompt is {_describe(prompt)}; it must be text or a conversation")
         out["prompt"] = prompt
+    else:  # no prompt column: the text both answers start with is their prompt (HH-RLHF's pairs)
+        out["prompt"], out["chosen"], out["rejected"] = implicit_prompt(out["chosen"], out["rejected"])
     return out
+
+
+def _add_system(row: dict) -> dict:
+    """The row's system prompt opens a conversational prompt, or heads a plain one."""
+    system, prompt = row["system"], row.get("prompt")
+    if not isinstance(system, str) or not system.strip():
+        return {}
+    if isinstance(prompt, list):
+        return {"prompt": with_system(prompt, system)}
+    return {"prompt": f"{system}\n\n{prompt}" if prompt else system}
 
 
 def _conversation_row(row: dict, index: int, has_prompt: bool) -> dict:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 
 def single_text(config) -> None:
-    """SFT and the plain causal LM: no reference model."""
+    """SFT and the plain causal LM: no reference model; Alpaca's context needs the instruction it belongs to."""
     _no_reference_model(config)
+    mapping = config.data.column_mapping
+    if mapping.get("context_column") and not mapping.get("prompt_text_column"):
+        raise ValueError("data.column_mapping: context_column (Alpaca's input) is joined to the instruction: map "
+                         "prompt_text_column too")
 
 
 def preference_pairs(config) -> None:

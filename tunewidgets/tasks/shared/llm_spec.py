@@ -18,7 +18,7 @@ LOAD_CAUSAL = Hook.to(f"{SHARED}.saved:load_transformers", model="AutoModelForCa
 GENERATE = Predict(run=Hook.to(f"{SHARED}.generation:generate"), button="Generate",
                    placeholder="Ask the trained model something, e.g. What is 2 plus 3?",
                    options=("max_new_tokens", "chat"))
-PREFERENCE_ROLES = (roles.CHOSEN, roles.REJECTED, roles.PROMPT)
+PREFERENCE_ROLES = (roles.CHOSEN, roles.REJECTED, roles.PROMPT, roles.SYSTEM)
 PREFERENCE_DEMO = Demo(model="llama", data="preference", params={**DEMO_PARAMS, "model_max_length": 256,
                                                                    "max_prompt_length": 64, "lr": 5e-4},
                        mapping={"prompt_text_column": "prompt", "text_column": "chosen",

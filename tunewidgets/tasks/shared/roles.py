@@ -16,18 +16,38 @@ _LABEL_NAMES = ("target", "label", "labels", "class", "category", "score", "rati
                 "output")
 
 TEXT = Role("text_column", "the text to train on", kind="text", names=_TEXT_NAMES)
-CONVERSATION = Role("text_column", "the text or the conversation (a list of {role, content}) to train on",
+ANSWER_NAMES = ("output", "response", "completion", "answer", "assistant", "reply", "target", "chosen")
+CONVERSATION = Role("text_column",
+                    "the text or the conversation (a list of {role, content}) to train on; with a prompt "
+                    "column, the answer (completion)",
                     kind="chat_or_text",
-                    names=("messages", "conversations", "conversation", "chat", "dialog", "text", "content"))
+                    names=("messages", "conversations", "conversation", "chat", "dialog", "text", "content",
+                           *ANSWER_NAMES))
+_BESIDE_AN_ANSWER = {"text_column": ANSWER_NAMES}  # a prompt beside a whole text would be a wrong guess
+INSTRUCTION = Role("prompt_text_column",
+                   "the prompt or instruction (TRL's prompt/completion and Alpaca rows); the loss falls on the "
+                   "answer only", required=False, kind="chat_or_text",
+                   names=("prompt", "instruction", "question", "query", "input_text"), column="prompt",
+                   only_with=_BESIDE_AN_ANSWER)
+CONTEXT = Role("context_column", "Alpaca's input: context joined to the instruction when not empty",
+               required=False, kind="text", names=("input", "context"), only_with=_BESIDE_AN_ANSWER)
+SYSTEM = Role("system_column", "a system prompt for the row", required=False, kind="text",
+              names=("system", "system_prompt", "system_message"))
+SFT_SYSTEM = replace(SYSTEM, only_with=_BESIDE_AN_ANSWER)
 CHOSEN = Role("text_column", "the chosen (preferred) answer, or the whole chosen conversation", kind="chat_or_text",
-              names=("chosen", "preferred", "accepted", "chosen_text", "chosen_response"))
+              names=("chosen", "preferred", "accepted", "chosen_text", "chosen_response", "good", "better",
+                     "positive", "winner", "win"),
+              by_values=False)
 REJECTED = Role("rejected_text_column", "the rejected answer, or the whole rejected conversation",
-                kind="chat_or_text", names=("rejected", "dispreferred", "rejected_text", "rejected_response"),
-                column="rejected")
+                kind="chat_or_text",
+                names=("rejected", "dispreferred", "rejected_text", "rejected_response", "bad", "worse",
+                       "negative", "loser", "lose"),
+                column="rejected", by_values=False)
 PROMPT = Role("prompt_text_column",
-              "the prompt; optional for conversational data, where every turn but the last is the prompt",
+              "the prompt; optional for conversational data, where every turn but the last is the prompt, and for "
+              "plain pairs that both start with it",
               required=False, kind="chat_or_text", names=("prompt", "question", "instruction", "query", "input"),
-              column="prompt")
+              column="prompt", prefix_of=("text_column", "rejected_text_column"))
 LABEL = Role("target_column", "the label (strings or integers)", kind="label", names=_LABEL_NAMES)
 VALUE = Role("target_column", "the number to predict", kind="number", names=_LABEL_NAMES)
 TOKENS = Role("tokens_column", "a list of tokens", kind="list", names=("tokens", "words", "token", "word"))
@@ -48,6 +68,7 @@ IMAGE = Role("image_column", "the image, or a path to it", kind="image",
 OBJECTS = Role("objects_column", "the objects: {bbox: [[x, y, w, h], ...], category: [...]}", kind="dict",
                names=("objects", "annotations", "annotation", "bboxes", "boxes", "labels"))
 ROW_ID = Role("id_column", "a row id, not used as a feature", required=False,
-              names=("id", "row_id", "index", "uid", "idx", "key"))
+              names=("id", "row_id", "index", "uid", "idx", "key"), suffixes=("id",))
 TARGETS = Role("target_columns", "the column(s) to predict", many=True, kind="label",
-               names=("target", "label", "y", "class", "outcome", "price", "value"))
+               names=("target", "label", "labels", "class", "y", "outcome", "diagnosis", "survived", "churn",
+                      "species", "price", "quality", "result", "value"))
