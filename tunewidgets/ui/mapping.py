@@ -79,7 +79,8 @@ class MappingEditor:
                 widget = widgets.Dropdown(options=[("(none)", _NONE), *options],
                                           value=wanted[0] if wanted else _NONE, **common)
             widget.add_class(f"tw-map-{role.key}")
-            note = widgets.HTML(_note_html(role, *self.notes.get(role.key, ("", ""))))
+            note = widgets.HTML(_note_html(role, *self.notes.get(role.key, ("", ""))),
+                                layout=widgets.Layout(max_width="460px"))
             note.add_class("tw-map-note")
             widget.observe(lambda change, note=note, role=role: self._changed(note, role), names="value")
             children.append(theme.row(widget, note))
