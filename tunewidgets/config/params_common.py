@@ -29,6 +29,10 @@ class _CoreTrainingParams(StrictModel):
     seed: int = field(42, "Random seed for a reproducible run.", ADVANCED, ge=0)
     logging_steps: int = field(-1, "Log every N steps (-1: about 50 points per run, 1 to 25 apart).", ADVANCED, ge=-1)
     auto_find_batch_size: bool = field(False, "Halve the batch size on out-of-memory and retry.", ADVANCED)
+    dataset_num_proc: int | None = field(
+        None, "Processes that prepare (tokenize) the data (null: every core from 50,000 rows in a training process; "
+        "one in a notebook's thread).", ADVANCED, ge=1,
+    )
     mixed_precision: PRECISIONS | None = field(
         None, "fp16 or bf16 on a GPU; ignored with a warning where the device cannot (CPU trains in fp32).", ADVANCED
     )

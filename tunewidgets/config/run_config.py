@@ -29,6 +29,10 @@ class DataConfig(StrictModel):
     column_mapping: dict[str, str | list[str] | None] = field(
         {}, "AutoTrain's column roles, e.g. {text_column: text}.", BASIC
     )
+    streaming: bool = field(
+        False, "Read the data as a stream (a Hub dataset or large local files) instead of loading it whole: for "
+        "data larger than memory or disk; needs params.max_steps.", "advanced"
+    )
 
     @field_validator("column_mapping", mode="before")
     @classmethod
@@ -137,6 +141,12 @@ class RunConfig(StrictModel):
         if trainer and spec.trainer_names and trainer not in spec.trainer_names:
             raise ValueError(f"params.trainer: '{trainer}' contradicts task {self.task} "
                              f"(which means '{spec.trainer_names[0]}')")
+        if self.data.streaming:
+            if not spec.streaming:
+                streams = ", ".join(name for name, other in TASKS.items() if other.streaming)
+                raise ValueError(f"data.streaming: {self.task} reads its data whole; streaming works for {streams}")
+            if getattr(self.params, "max_steps", -1) <= 0:
+                raise ValueError("data.streaming: a stream has no known length: set params.max_steps")
         if spec.validate is not None:
             spec.validate(self)
         return self

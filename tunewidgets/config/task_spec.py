@@ -109,6 +109,7 @@ class TaskSpec:
     chat_template: bool = False  # data.chat_template applies (the Data panel offers it)
     model_param: str | None = None  # a params field names the model (tabular's family), not base_model
     keeps_unmapped_columns: bool = False  # unmapped columns are features (tabular), not dropped
+    streaming: bool = False  # trains on a stream (data.streaming): data larger than memory or disk
     library: str = "transformers"  # the model card's library_name
     prepare: Callable[[dict], dict] | None = None  # the raw config dict -> dict, before the params are checked
     validate: Callable[[Any], None] | None = None  # cross-field rules on the RunConfig; raises ValueError

@@ -49,7 +49,7 @@ def apply_column_mapping(dataset, mapping: dict[str, Any], task: str):
     A task whose unmapped columns are features (tabular) keeps every column and its names.
     """
     info = _task(task)
-    check_column_mapping(list(dataset.column_names), mapping, info.name)
+    check_column_mapping(column_names(dataset), mapping, info.name)
     if info.keeps_unmapped_columns:
         return dataset
     renames = {}
@@ -59,6 +59,15 @@ def apply_column_mapping(dataset, mapping: dict[str, Any], task: str):
             renames[names[0]] = role.renamed_to
     dataset = dataset.select_columns(list(renames))
     return dataset.rename_columns({old: new for old, new in renames.items() if old != new})
+
+
+def column_names(dataset) -> list[str]:
+    """A dataset's columns; a stream whose format does not say them shows them in its first row."""
+    names = dataset.column_names
+    if names is None:
+        first = next(iter(dataset.take(1)), None)
+        names = list(first) if first else []
+    return list(names)
 
 
 def guess_column_mapping(task: str, columns: list[str], sample_rows: list[dict] | None = None) -> dict[str, Any]:

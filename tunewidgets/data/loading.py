@@ -33,14 +33,18 @@ _OFFLINE_LOCK = threading.Lock()
 # --------------------------------------------------------------------------- public
 
 
-def load_split(source: Any, split: str = "train", *, token: str | None = None):
+def load_split(source: Any, split: str = "train", *, token: str | None = None, streaming: bool = False):
     """Return ``split`` of ``source`` as a ``datasets.Dataset``.
 
     ``source`` is a DataFrame, a Dataset, a DatasetDict, a list of row dicts, a
     path to a file or to a folder of ``<split>.<ext>`` files, or a Hub dataset
-    id whose split may be written ``config:split`` as AutoTrain does.
+    id whose split may be written ``config:split`` as AutoTrain does. With
+    ``streaming`` a path or a Hub id gives an ``IterableDataset`` read as it is used.
     """
     import datasets
+
+    if streaming and isinstance(source, (str, os.PathLike)):
+        return stream_split(source, split, token=token)
 
     if isinstance(source, datasets.Dataset):
         return source
@@ -78,6 +82,30 @@ def load_split(source: Any, split: str = "train", *, token: str | None = None):
         return datasets.concatenate_datasets(parts)
     except Exception as exc:  # schemas differ between shards
         raise DataError(f"the files of split '{split}' in '{path}' have different columns or types: {exc}") from exc
+
+
+def stream_split(source: str | os.PathLike, split: str = "train", *, token: str | None = None):
+    """``split`` of a path or a Hub id as an ``IterableDataset``: rows are read as training asks for them,
+    so data larger than memory (or than the disk, from the Hub) trains."""
+    import datasets
+
+    path = _local_path(source)
+    if path is None:
+        return load_hub(str(source), split, token=token, streaming=True)
+    files = [path] if path.is_file() else split_files(path, split)
+    fmt = _format(files[0])
+    builder = {"parquet": "parquet", "csv": "csv", "tsv": "csv"}.get(fmt, "json")
+    options = {"delimiter": "\t"} if fmt == "tsv" else {}
+    try:
+        return datasets.load_dataset(builder, data_files=[str(f) for f in files], split="train", streaming=True,
+                                     **options)
+    except Exception as exc:
+        raise DataError(f"cannot stream '{path}' as {fmt}: {_short(exc)}") from exc
+
+
+def is_stream(dataset: Any) -> bool:
+    """True for an ``IterableDataset``: no length, no random access."""
+    return type(dataset).__name__ == "IterableDataset"
 
 
 def list_splits(path: str | os.PathLike) -> list[str]:
@@ -172,13 +200,21 @@ def image_folder_split(folder: str | os.PathLike, split: str):
 
 
 def read_file(path: str | os.PathLike):
-    """Read one CSV, TSV, JSONL, JSON or Parquet file into a ``datasets.Dataset``."""
+    """Read one CSV, TSV, JSONL, JSON or Parquet file into a ``datasets.Dataset``.
+
+    Through datasets' own loader first: the rows land in its cache as Arrow and come back memory-mapped,
+    so memory stays flat as data grows, and a rerun on the same file (same path, size and modification
+    time) reads the cache and reuses every cached map after it, tokenization included. When that loader
+    fails, the readers below say what is wrong and where (the line, the byte, the column)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"data path '{path}' does not exist")
     if path.stat().st_size == 0:
         raise DataError(f"file is empty: '{path}'")
     fmt = _format(path)
+    dataset = _memory_mapped(path, fmt)
+    if dataset is not None:
+        return dataset
     if fmt == "parquet":
         dataset = _read_parquet(path)
     elif fmt in ("csv", "tsv"):
@@ -188,6 +224,36 @@ def read_file(path: str | os.PathLike):
     if dataset.num_rows == 0:
         raise DataError(f"file '{path}' has no rows")
     return dataset
+
+
+def _memory_mapped(path: Path, fmt: str):
+    """``datasets.load_dataset`` on one local file (memory-mapped, cached), or None when it cannot read it."""
+    import datasets
+
+    message = utf8_error_message(path) if fmt != "parquet" else None
+    if message:
+        raise DataError(message)
+    if fmt in ("json", "jsonl") and _json_layout(path) != "lines":
+        return None  # a JSON document or array: the json module's reader below
+    builder = {"parquet": "parquet", "csv": "csv", "tsv": "csv"}.get(fmt, "json")
+    options = {"delimiter": "\t"} if fmt == "tsv" else {}
+    try:
+        with _offline_mode():  # a local file: never ask the Hub about it
+            dataset = datasets.load_dataset(builder, data_files=str(path), split="train", **options)
+    except Exception:  # noqa: BLE001 - the precise readers below name the problem
+        return None
+    if dataset.num_rows == 0 or "Json(" in repr(dataset.features):
+        return None  # no rows, or values whose types differ between rows: the readers below say where
+    return _as_string(dataset)
+
+
+def _as_string(dataset):
+    """``large_string`` columns (pandas 3, Parquet) as ``string``, like JSONL's (cached like any map)."""
+    import datasets
+
+    casts = {name: datasets.Value("string") for name, feature in dataset.features.items()
+             if getattr(feature, "dtype", None) == "large_string"}
+    return dataset.cast(datasets.Features({**dataset.features, **casts})) if casts else dataset
 
 
 def load_hub(dataset_id: str, split: str = "train", *, token: str | None = None, streaming: bool = False):

@@ -15,6 +15,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 from .events import EventBus
+from .launch import take_stop_request
 from .rundir import RunDirectory
 
 _EVAL_PREFIX = "eval_"
@@ -55,7 +56,9 @@ class RunCallback(TrainerCallback):
             self._status_written = now
             self.rundir.update_status(**progress)
         if args.world_size > 1:
-            self.stop_requested = _any_rank(self.stop_requested, args.device)
+            if self.rundir.writer and not self.stop_requested:  # the launcher's request (Ctrl-C, the app's Stop)
+                self.stop_requested = take_stop_request(self.rundir.path)
+            self.stop_requested = any_rank(self.stop_requested, args.device)
         if self.stop_requested:  # checked after the event, so a stop asked for at step k ends at step k
             control.should_training_stop = True
             control.should_save = True
@@ -110,8 +113,8 @@ class RunCallback(TrainerCallback):
         }
 
 
-def _any_rank(flag: bool, device) -> bool:
-    """True on every rank when any rank asked to stop, so all ranks stop at the same step."""
+def any_rank(flag: bool, device) -> bool:
+    """True on every rank when it is true on any rank: all ranks stop at the same step, and agree."""
     import torch
     import torch.distributed as dist
 

@@ -218,8 +218,11 @@ class Run:
         if self.config.hub_token:
             env["HF_TOKEN"] = self.config.hub_token
         resume = bool(self.config.params.resume_from_checkpoint)
+        from .launch import check_launchable, needs_launch
         from .lock import describe, holder
 
+        if needs_launch(self.config):
+            check_launchable(self.config)  # refused here, not in a child the app would only see fail
         owner = holder(self.rundir.path)
         if owner is not None:
             from ..errors import RunDirectoryError
@@ -316,7 +319,8 @@ class Run:
                     return
             log_handler = self._attach_log_file()
             job = self._build_job()
-            self.rundir.log(f"device {self._device.describe()}; {job.num_train_examples} training examples"
+            examples = "streamed data" if self.config.data.streaming else f"{job.num_train_examples} training examples"
+            self.rundir.log(f"device {self._device.describe()}; {examples}"
                             + (f", {job.num_valid_examples} validation examples" if job.num_valid_examples else ""))
             self.state = STOPPING if self._stop_requested else RUNNING
             self._write_status(self.state, started=time.time())
@@ -371,6 +375,8 @@ class Run:
         from ..tasks.base import TaskContext
         from .callbacks import RunCallback, remove_console_callbacks
         from .checkpoints import clean_staging, make_checkpoints_atomic
+        from .data_cache import watch_reuse
+        from .data_progress import reporting
 
         build = self.config.task_info.build
         _quiet_libraries()
@@ -392,10 +398,19 @@ class Run:
             valid_data=self.valid_data,
             log=self.rundir.log,
             quiet=True,
+            threaded=self.mode == "thread",
         )
-        job = build(ctx)
+        def preparing(what: str, done: int, total: int) -> None:
+            self.bus.emit("preparing", what=what, done=done, total=total)
+
+        with watch_reuse() as reuse, reporting(preparing):
+            job = build(ctx)
+        if reuse.describe():
+            self.rundir.log(reuse.describe())
+            self.bus.emit("message", text=reuse.describe())
         remove_console_callbacks(job.trainer)
-        clean_staging(self.rundir.path)
+        if self.rundir.writer:  # rank 0 alone touches shared folders
+            clean_staging(self.rundir.path)
         make_checkpoints_atomic(job.trainer, log=self.rundir.log, check_finite=getattr(params, "stop_on_nan", True))
         self.trainer, self.model, self.tokenizer = job.trainer, job.model, job.tokenizer
         return job
@@ -407,16 +422,18 @@ class Run:
                    "duration": time.time() - started, **callback.summary}
         if callback.nan_message:
             raise _NaNLossError(callback.nan_message)
-        if self._stop_requested:
+        if self._stopped(job.trainer):
             self._ensure_checkpoint(job)
             self.state = STOPPED
             self._write_status(STOPPED, **summary)
             self.rundir.log(f"stopped at step {state_obj.global_step}; checkpoint kept for resume")
             self.bus.emit("stopped", **summary)
+            _wait_for_every_rank(job.trainer)  # a stopped rank exits non-zero: the launcher then ends the others
             return
-        from .checkpoints import save_final
+        from .checkpoints import gather_for_final_save, rank_barrier, save_final
 
-        save_final(job.save, self.rundir.path, writer=self.rundir.writer, barrier=_barrier(job.trainer))
+        gather_for_final_save(job.trainer)
+        save_final(job.save, self.rundir.path, writer=self.rundir.writer, barrier=rank_barrier(job.trainer))
         self.model = job.trainer.model
         from ..run.model_card import write_model_card
 
@@ -443,6 +460,16 @@ class Run:
         self.bus.emit("message", text=f"pushed to {url}")
         return {"pushed_to": url}
 
+    def _stopped(self, trainer) -> bool:
+        """Whether the run was stopped, the same answer on every rank (a stop may reach one rank only, or
+        arrive after the last step's check): the ranks then checkpoint, or save the model, together."""
+        from .callbacks import any_rank
+
+        asked = self._stop_requested or bool(self._callback and self._callback.stop_requested)
+        if getattr(trainer.args, "world_size", 1) <= 1:
+            return asked
+        return any_rank(asked, trainer.args.device)
+
     def _ensure_checkpoint(self, job) -> None:
         """A stop always leaves a checkpoint of the last step."""
         step = job.trainer.state.global_step
@@ -462,6 +489,10 @@ class Run:
         else:
             self.error = f"{type(exc).__name__}: {exc}"
         self.traceback = None if isinstance(exc, TunewidgetsError) else traceback.format_exc()
+        if self.launched:  # the launcher reports the rank that failed first, whichever it is
+            from .launch import record_rank_failure
+
+            record_rank_failure(self.error)
         if not trained and isinstance(exc, TunewidgetsError) and not isinstance(exc, _NaNLossError):
             # Found before training: leave no half-written run directory behind.
             self.input_error = True
@@ -528,13 +559,13 @@ def train(config: RunConfig | dict | str | Path, **kwargs: Any) -> Run:
     return Run(config, **kwargs).run()
 
 
-def _barrier(trainer):
-    """Every rank waits here (several processes), or None (one)."""
-    args = getattr(trainer, "args", None)
-    accelerator = getattr(trainer, "accelerator", None)
-    if accelerator is None or getattr(args, "world_size", 1) <= 1:
-        return None
-    return accelerator.wait_for_everyone
+def _wait_for_every_rank(trainer) -> None:
+    """Under a launch, no rank leaves before rank 0 has written the run's end (one process: no wait)."""
+    from .checkpoints import rank_barrier
+
+    barrier = rank_barrier(trainer)
+    if barrier is not None:
+        barrier()
 
 
 def _with_snapshot(config: RunConfig, data: Any, valid_data: Any, workdir: Path) -> RunConfig:

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +25,7 @@ from .rundir import RunDirectory
 from .states import FAILED, FINAL_STATES, PENDING, STATES
 
 POLL_SECONDS = 0.25
+EXIT_GRACE = 60.0  # seconds a finished run's process may take to exit before its end is reported anyway
 
 
 class Follower:
@@ -38,6 +40,7 @@ class Follower:
         self._offset = 0
         self._last_step = None
         self._started = False
+        self._final_seen: float | None = None
         self._detached = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tunewidgets-follow", daemon=True)
 
@@ -84,7 +87,12 @@ class Follower:
                           elapsed=status.get("elapsed", 0.0), eta=status.get("eta"))
         exited = self.process is not None and self.process.poll() is not None
         if status.get("state") in FINAL_STATES:
-            return status
+            # the run's end is written before its process (a launch: every rank) has exited and let go of the
+            # run directory: report it once the process is gone, so Resume right after it finds it free
+            if self.process is None or exited:
+                return status
+            self._final_seen = self._final_seen or time.monotonic()
+            return status if time.monotonic() - self._final_seen > EXIT_GRACE else None
         if exited:  # the process ended without writing a final state
             code = self.process.returncode
             return {**status, "state": FAILED,

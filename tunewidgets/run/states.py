@@ -20,11 +20,20 @@ STATES: tuple[RunState, ...] = (PENDING, RUNNING, STOPPING, STOPPED, FINISHED, F
 ACTIVE_STATES: tuple[RunState, ...] = (PENDING, RUNNING, STOPPING)  # a process is (or should be) writing
 FINAL_STATES: tuple[RunState, ...] = (STOPPED, FINISHED, FAILED)
 
-EventKind = Literal["started", "progress", "log", "eval", "checkpoint", "message", "finished", "stopped", "failed"]
-KINDS: tuple[EventKind, ...] = ("started", "progress", "log", "eval", "checkpoint", "message", "finished", "stopped",
-                                "failed")
+EventKind = Literal["preparing", "started", "progress", "log", "eval", "checkpoint", "message", "finished",
+                    "stopped", "failed"]
+KINDS: tuple[EventKind, ...] = ("preparing", "started", "progress", "log", "eval", "checkpoint", "message",
+                                "finished", "stopped", "failed")
 ENDING_KINDS: tuple[EventKind, ...] = ("finished", "stopped", "failed")  # the last event of every run
 METRIC_KINDS: tuple[EventKind, ...] = ("log", "eval")  # one metrics.jsonl record each
+
+
+class Preparing(TypedDict):
+    """A long data preparation before training (loading, tokenizing): what, and how many rows of how many."""
+
+    what: str
+    done: int
+    total: int
 
 
 class Started(TypedDict, total=False):
@@ -90,6 +99,6 @@ class Failed(TypedDict, total=False):
 
 
 PAYLOADS: dict[EventKind, type] = {
-    "started": Started, "progress": Progress, "log": Metrics, "eval": Metrics, "checkpoint": Checkpoint,
-    "message": Message, "finished": Ended, "stopped": Ended, "failed": Failed,
+    "preparing": Preparing, "started": Started, "progress": Progress, "log": Metrics, "eval": Metrics,
+    "checkpoint": Checkpoint, "message": Message, "finished": Ended, "stopped": Ended, "failed": Failed,
 }

@@ -22,6 +22,7 @@ class TaskContext:
     valid_data: Any = None
     log: Callable[[str], None] = print
     quiet: bool = True  # True in thread mode: no tqdm or printing
+    threaded: bool = False  # trains in a thread of a notebook's kernel (no forked data workers by default)
 
 
 @dataclass

@@ -193,7 +193,11 @@ class TrainPanel:
     def _handle(self, event) -> None:
         kind = event.kind
         data = event.data
-        if kind == "started":
+        if kind == "preparing":
+            total = int(data.get("total") or 0)
+            share = f"{int(data.get('done') or 0) / total:.0%}" if total else f"{int(data.get('done') or 0):,} rows"
+            self.step.value = theme.help_html(f"preparing data: {share} ({data.get('what', '')})")
+        elif kind == "started":
             self.progress.max = max(int(data.get("max_steps") or 1), 1)
             self.progress.value = min(int(data.get("step") or 0), self.progress.max)
             self.set_status("running", f"{data.get('max_steps')} steps")

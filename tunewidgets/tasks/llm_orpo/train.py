@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from ..base import TaskContext, TrainJob
+from ..shared.arguments import data_workers
 from ..shared.llm_common import (
     llm_arguments,
     llm_job,
@@ -85,7 +86,7 @@ def build(ctx: TaskContext) -> TrainJob:
 
     args = llm_arguments(ctx, has_eval=valid is not None, num_examples=len(train))
     orpo_args = ORPOConfig(**args, max_length=max_length, max_completion_length=p.max_completion_length,
-                           beta=p.dpo_beta)
+                           beta=p.dpo_beta, dataset_num_proc=data_workers(p, len(train), ctx.threaded))
     limits = dict(max_length=max_length, max_prompt_length=p.max_prompt_length,
                   max_completion_length=p.max_completion_length)
     trainer = _trainer_class()(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...errors import DataError
 from ..base import TaskContext, TrainJob
+from ..shared.arguments import data_workers
 from ..shared.llm_common import (
     llm_arguments,
     llm_job,
@@ -48,7 +49,8 @@ def build(ctx: TaskContext) -> TrainJob:
                         "raise block_size or max_completion_length")
 
     args = llm_arguments(ctx, has_eval=valid is not None, num_examples=len(train))
-    reward_args = RewardConfig(**args, max_length=max_length)
+    reward_args = RewardConfig(**args, max_length=max_length,
+                               dataset_num_proc=data_workers(p, len(train), ctx.threaded))
     trainer = RewardTrainer(
         model=model,
         args=reward_args,

@@ -18,6 +18,7 @@ TASKS = (
         checks=llm_spec.checks("sft"),
         eject=llm_spec.eject(module="trl", config_class="SFTConfig", trainer_class="SFTTrainer", sft=True,
                              assistant_only=True, fused_head=True),
+        streaming=True,
         validate=llm_rules.single_text,
     ),
 )

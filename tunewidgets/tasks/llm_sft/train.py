@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from ...data.chat import is_conversational
+from ...data.columns import column_names
+from ...data.loading import is_stream
 from ...errors import DataError
 from ..base import TaskContext, TrainJob
+from ..shared.arguments import data_workers, streamed_rows
+from ..shared.arrow_checks import first_blank_text
 from ..shared.llm_common import (
-    is_conversational_column,
     llm_arguments,
     llm_job,
     load_causal_lm,
@@ -26,30 +30,41 @@ def _prepare(dataset, name: str, chat: bool):
     for prompt/completion and Alpaca rows (``chat``: the tokenizer has a chat template to render them with)."""
     if dataset is None:
         return None
-    if len(dataset) == 0:
+    stream = is_stream(dataset)
+    if not stream and len(dataset) == 0:
         raise DataError(f"the {name} split has no rows")
-    if "prompt" in dataset.column_names:
+    if "prompt" in column_names(dataset):
         return _prompt_completion(dataset, name, chat)
-    first = dataset[0]["text"]
-    if is_conversational_column(dataset, "text") or isinstance(first, (list, tuple)):
+    first = next(iter(dataset.take(1)))["text"] if stream else dataset[0]["text"]
+    if is_conversational(first) or isinstance(first, (list, tuple)):
         dataset = dataset.rename_column("text", "messages")
         dataset = normalise_conversations(dataset, "messages")  # names an unknown role or a malformed turn
-        if "system" in dataset.column_names:
+        if "system" in column_names(dataset):
             dataset = dataset.map(lambda row: {"messages": with_system(row["messages"], row["system"])},
                                   remove_columns=["system"], desc=None)
         return dataset
-    if "system" in dataset.column_names:
+    if "system" in column_names(dataset):
         raise DataError("system_column applies to conversations and prompt/completion rows; this data is plain "
                         "text: map prompt_text_column too, or leave system_column out")
-    for index, value in enumerate(dataset["text"]):
-        if value is None or (isinstance(value, str) and not value.strip()):
+    if stream:  # checked as the rows stream in: a bad row fails the run naming it
+        return dataset.map(_text_row_checked, with_indices=True, fn_kwargs={"name": name})
+    index = first_blank_text(dataset, "text")  # Arrow's work over the whole column, not a Python loop
+    if index is not None:
+        value = dataset[index]["text"]
+        if value is None or isinstance(value, str):
             raise DataError(f"row {index + 1} of the {name} split has an empty text: remove or fill the empty rows")
-        if not isinstance(value, str):
-            raise DataError(
-                f"row {index + 1} of the {name} split holds a {type(value).__name__}, not text: "
-                "SFT needs text or a list of {role, content} messages"
-            )
+        raise DataError(
+            f"row {index + 1} of the {name} split holds a {type(value).__name__}, not text: "
+            "SFT needs text or a list of {role, content} messages"
+        )
     return dataset
+
+
+def _text_row_checked(row: dict, index: int, name: str) -> dict:
+    value = row["text"]
+    if not isinstance(value, str) or not value.strip():
+        raise DataError(f"row {index + 1} of the {name} split has no text ({value!r:.40}): remove or fill it")
+    return row
 
 
 def _prompt_completion(dataset, name: str, chat: bool):
@@ -59,7 +74,7 @@ def _prompt_completion(dataset, name: str, chat: bool):
         check_pair(row, index, name)
         return prompt_completion(row, chat=chat)
 
-    return safe_map(dataset, pair, f"the {name} split", with_indices=True, remove_columns=dataset.column_names)
+    return safe_map(dataset, pair, f"the {name} split", with_indices=True, remove_columns=column_names(dataset))
 
 
 def _tokenize_without_eos(dataset, tokenizer):
@@ -68,7 +83,7 @@ def _tokenize_without_eos(dataset, tokenizer):
     if dataset is None:
         return None
     return dataset.map(lambda batch: {"input_ids": tokenizer(batch["text"])["input_ids"]}, batched=True,
-                       remove_columns=dataset.column_names, desc=None)
+                       remove_columns=column_names(dataset))
 
 
 _LEAN_TRAINER = None
@@ -158,19 +173,21 @@ def build(ctx: TaskContext) -> TrainJob:
     chat = bool(getattr(tokenizer, "chat_template", None))
     train = _prepare(train_raw, "train", chat)
     valid = _prepare(valid_raw, "valid", chat)
-    conversational = "messages" in train.column_names or (
-        "prompt" in train.column_names and isinstance(train[0]["prompt"], list))
+    columns = column_names(train)
+    sample = next(iter(train.take(1))) if is_stream(train) else train[0]
+    conversational = "messages" in columns or ("prompt" in columns and isinstance(sample["prompt"], list))
     if p.assistant_only_loss and not conversational:
         raise DataError("assistant_only_loss needs conversational data (a column of {role, content} lists)")
 
     if conversational:
         require_chat_template(tokenizer)
-    elif not p.add_eos_token and "text" in train.column_names:
+    elif not p.add_eos_token and "text" in columns:
         train, valid = _tokenize_without_eos(train, tokenizer), _tokenize_without_eos(valid, tokenizer)
     model = load_causal_lm(config, ctx.device, tokenizer)
     packing = resolve_packing(config, ctx.device)
 
-    args = llm_arguments(ctx, has_eval=valid is not None, num_examples=len(train))
+    rows = streamed_rows(p) if is_stream(train) else len(train)
+    args = llm_arguments(ctx, has_eval=valid is not None, num_examples=rows)
     sft_args = SFTConfig(
         **args,
         max_length=resolve_max_length(config, model, ctx.log),
@@ -178,6 +195,7 @@ def build(ctx: TaskContext) -> TrainJob:
         dataset_text_field="text",
         completion_only_loss=p.completion_only_loss,
         assistant_only_loss=p.assistant_only_loss,
+        dataset_num_proc=None if is_stream(train) else data_workers(p, rows, ctx.threaded),
     )
     trainer = SFTTrainer(
         model=model,

@@ -89,3 +89,28 @@ def fit_to_machine(args: dict, p, device: DeviceInfo, log) -> None:
         for missing in [r for r in report if r not in available]:
             log(f"warning: log: {missing} is not installed (pip install {missing}); metrics still go to metrics.jsonl")
         args["report_to"] = [r for r in report if r in available]
+
+
+MANY_ROWS = 50_000  # below this, starting worker processes costs more than it saves
+
+
+def data_workers(params, rows: int, threaded: bool = False) -> int | None:
+    """Processes for datasets' maps: ``params.dataset_num_proc``, else every core for large data in a training
+    process. Not by default in a notebook kernel's thread, where forking beside the kernel's threads can hang."""
+    import os
+
+    wanted = getattr(params, "dataset_num_proc", None)
+    if wanted:
+        return int(wanted)
+    if threaded or rows < MANY_ROWS:
+        return None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return cores if cores > 1 else None
+
+
+def streamed_rows(params) -> int:
+    """The rows a stream of unknown length gives a run: what its max_steps will read."""
+    return max(1, params.max_steps) * params.batch_size * params.gradient_accumulation

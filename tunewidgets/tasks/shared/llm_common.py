@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,10 @@ def normalise_conversations(dataset, column: str):
 
 def safe_map(dataset, fn, what: str, **kwargs):
     """``dataset.map`` that lets a DataError raised inside ``fn`` out as itself (datasets wraps it)."""
+    if type(dataset).__name__ != "IterableDataset":  # a stream's map is lazy and takes no description
+        kwargs.setdefault("desc", None)
     try:
-        return dataset.map(fn, desc=None, **kwargs)
+        return dataset.map(fn, **kwargs)
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - datasets wraps what fn raises: unwrapped or reported as a DataError
@@ -239,10 +242,15 @@ def llm_job(ctx: TaskContext, trainer, tokenizer, train, valid, head: str = "cau
         model=trainer.model,
         tokenizer=tokenizer,
         save=lambda run_dir: save_llm(trainer, tokenizer, ctx.config, run_dir, ctx.device, head=head),
-        num_train_examples=len(train),
-        num_valid_examples=len(valid) if valid is not None else 0,
+        num_train_examples=_rows(train),
+        num_valid_examples=_rows(valid),
         notes=list(notes or []),
     )
+
+
+def _rows(dataset) -> int:
+    """Rows of a split (0 for none, or for a stream, whose length is unknown)."""
+    return len(dataset) if dataset is not None and hasattr(dataset, "__len__") else 0
 
 
 def save_llm(trainer, tokenizer, config: RunConfig, run_dir: Path, device: DeviceInfo | None = None,
@@ -285,10 +293,28 @@ def merge_into(load_base, adapter_dir: Path, out_dir: Path, processor=None) -> N
     from peft import PeftModel
 
     try:
-        merged = PeftModel.from_pretrained(load_base(), str(adapter_dir)).merge_and_unload()
+        with _outside_zero3():
+            merged = PeftModel.from_pretrained(load_base(), str(adapter_dir)).merge_and_unload()
         merged.save_pretrained(str(out_dir))
         if processor is not None:
             processor.save_pretrained(str(out_dir))
     except Exception as exc:
         raise ModelError(f"merging the adapter failed ({summary(exc)}); the adapter is saved in {adapter_dir}") \
             from exc
+
+
+@contextmanager
+def _outside_zero3():
+    """Load a whole model on this rank alone. Under DeepSpeed ZeRO-3 the Trainer sets, process-wide, that models
+    load partitioned across the ranks: rank 0 merging alone would wait for ranks that are not loading anything."""
+    try:
+        from transformers.integrations import deepspeed as hf_deepspeed
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    saved = hf_deepspeed._hf_deepspeed_config_weak_ref
+    hf_deepspeed.unset_hf_deepspeed_config()
+    try:
+        yield
+    finally:
+        hf_deepspeed._hf_deepspeed_config_weak_ref = saved

@@ -28,17 +28,19 @@ def load_split_data(config: RunConfig, in_memory: Any, split: str | None, token:
         return None
     if not config.data.path:
         raise DataError("data.path is empty: give a file, a folder or a Hub dataset id")
-    return load_split(config.data.path, split, token=token)
+    return load_split(config.data.path, split, token=token, streaming=config.data.streaming)
 
 
 def map_columns(dataset, config: RunConfig):
     """Apply (or guess) the column mapping and rename to the canonical column names."""
     from ...data.columns import apply_column_mapping, guess_column_mapping
+    from ...data.loading import is_stream
 
     mapping = dict(config.data.column_mapping)
     if not mapping:
-        sample = [dataset[i] for i in range(min(5, len(dataset)))]
-        mapping = guess_column_mapping(config.task, list(dataset.column_names), sample)
+        sample = list(dataset.take(5)) if is_stream(dataset) else [dataset[i] for i in range(min(5, len(dataset)))]
+        columns = dataset.column_names or (list(sample[0]) if sample else [])
+        mapping = guess_column_mapping(config.task, list(columns), sample)
     return apply_column_mapping(dataset, mapping, config.task)
 
 
@@ -58,13 +60,13 @@ def load_train_valid(ctx: TaskContext, *, auto_valid: bool = True, stratify: str
     config = ctx.config
     token = config.hub_token
     train = map_columns(load_split_data(config, ctx.train_data, config.data.train_split, token), config)
-    if len(train) == 0:
+    if _empty(train):
         raise DataError("the train split has no rows")
     valid_split = config.data.valid_split if ctx.valid_data is None else "valid"
     valid_raw = load_split_data(config, ctx.valid_data, valid_split, token)
     if valid_raw is not None:
         valid = map_columns(valid_raw, config)
-        if len(valid) == 0:
+        if _empty(valid):
             raise DataError("the valid split has no rows")
         return train, valid, False
     if not auto_valid:
@@ -77,6 +79,14 @@ def load_train_valid(ctx: TaskContext, *, auto_valid: bool = True, stratify: str
     ctx.log(f"no valid split given: held out {len(valid)} of {len(train) + len(valid)} training rows for validation "
             f"(20%, seed {seed}{', stratified by ' + stratify if stratify else ''})")
     return train, valid, True
+
+
+def _empty(dataset) -> bool:
+    from ...data.loading import is_stream
+
+    if is_stream(dataset):
+        return next(iter(dataset.take(1)), None) is None
+    return len(dataset) == 0
 
 
 def auto_split(dataset, *, seed: int = 42, stratify: str | None = None, fraction: float = VALID_FRACTION):

@@ -78,17 +78,29 @@ def write_confusion(run_dir: Path, names: list[str], y_true, y_pred) -> None:
     record = {"labels": list(names), "matrix": confusion_matrix(list(y_true), list(y_pred), len(names))}
     path = Path(run_dir) / CONFUSION_FILE
     if path.parent.is_dir():
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # every rank may write it: one temp name each
         tmp.write_text(json.dumps(record), encoding="utf-8")
         os.replace(tmp, path)
 
 
 def check_text_column(dataset, column: str, split: str) -> None:
-    """Every value of a text column must be a string."""
-    for index, value in enumerate(dataset[column]):
-        if not isinstance(value, str):
-            raise DataError(f"the {split} split's {column} column holds {type(value).__name__} at row {index + 1}: "
-                            "expected text")
+    """Every value of a text column must be a string (its Arrow type says so; a Python look at one row only
+    to name it)."""
+    from .arrow_checks import is_text
+
+    if is_text(dataset, column):
+        for index in _null_rows(dataset, column):
+            raise DataError(f"the {split} split's {column} column holds None at row {index + 1}: expected text")
+        return
+    value = dataset[0][column]
+    raise DataError(f"the {split} split's {column} column holds {type(value).__name__} at row 1: expected text")
+
+
+def _null_rows(dataset, column: str):
+    import pyarrow.compute as pc
+
+    index = pc.index(pc.is_null(dataset.with_format("arrow")[column]), True).as_py()
+    return [index] if index >= 0 else []
 
 
 def max_length(ctx: TaskContext, model, wanted: int) -> int:

@@ -7,6 +7,7 @@ model config, so the saved model's pipeline answers with them. Regression predic
 from __future__ import annotations
 
 from ..base import TaskContext, TrainJob
+from ..shared.arguments import data_workers
 from ..shared.splits import column_named, load_train_valid
 from ..shared.supervised import (
     check_text_column,
@@ -51,9 +52,10 @@ def build(ctx: TaskContext, regression: bool = False) -> TrainJob:
         return tokenizer(batch["text"], truncation=True, max_length=length)
 
     columns = [c for c in train.column_names if c != "labels"]
-    train = train.map(tokenize, batched=True, remove_columns=columns)
+    workers = data_workers(p, len(train), ctx.threaded)
+    train = train.map(tokenize, batched=True, remove_columns=columns, num_proc=workers)
     if valid is not None:
-        valid = valid.map(tokenize, batched=True, remove_columns=columns)
+        valid = valid.map(tokenize, batched=True, remove_columns=columns, num_proc=workers)
 
     has_eval = valid is not None
     args = TrainingArguments(**trainer_arguments(ctx, has_eval=has_eval, num_examples=len(train)))
