@@ -87,6 +87,44 @@ def test_validate_bad_set_exits_2(sft_config, tmp_path, capsys):
     assert "did you mean 'optimizer'" in capsys.readouterr().err
 
 
+def test_eject_prints_the_apps_script(sft_config, tmp_path, capsys):
+    from tunewidgets.config import load_config
+    from tunewidgets.device import resolve_device
+    from tunewidgets.ui.export import python_script
+
+    path = _write(tmp_path, sft_config)
+    assert main(["eject", str(path), "--set", "params.lr=2e-4"]) == 0
+    printed = capsys.readouterr().out
+    config = load_config(str(path), ["params.lr=2e-4"])
+    assert printed == python_script(config, device=resolve_device(None))  # the Eject button's script
+    assert "learning_rate=0.0002" in printed and "import tunewidgets" not in printed
+    compile(printed, "ejected.py", "exec")
+
+
+def test_eject_writes_the_script_to_a_file(sft_config, tmp_path, capsys):
+    path = _write(tmp_path, sft_config)
+    out = tmp_path / "train_run.py"
+    assert main(["eject", str(path), "-o", str(out), "--workdir", str(tmp_path / "runs")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"wrote {out}" in captured.err
+    assert f"OUTPUT_DIR = {str(tmp_path / 'runs' / 'run')!r}" in out.read_text()
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"params": {"lrr": 0.1}}, "params.lrr: unknown key of llm-sft params; did you mean 'lr'?"),
+    ({"task": "llm-sftt"}, "llm-sft"),
+], ids=["unknown-key", "unknown-task"])
+def test_eject_bad_config_exits_2_with_one_line(sft_config, tmp_path, capsys, change, expected):
+    for key, value in change.items():
+        sft_config[key] = {**sft_config[key], **value} if isinstance(value, dict) else value
+    path = _write(tmp_path, sft_config)
+    assert main(["eject", str(path), "-o", str(tmp_path / "x.py")]) == 2
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and expected in errors[0] and captured.out == ""
+    assert not (tmp_path / "x.py").exists()
+
+
 def test_error_inside_training_exits_1(sft_config, tmp_path, monkeypatch, capsys):
     from tunewidgets.run import callbacks
 

@@ -1,4 +1,4 @@
-"""The CLI: ``tunewidgets train | validate | app | demo``.
+"""The CLI: ``tunewidgets train | validate | eject | app | demo``.
 
 Exit codes: 0 done, 1 training failed, 2 bad config or input (one line on
 stderr, no traceback), 130 interrupted after saving a checkpoint.
@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a config and print it resolved")
     _add_config_args(validate)
 
+    eject = sub.add_parser("eject", help="write the run as a standalone Python script (the app's Eject to code)")
+    _add_config_args(eject)
+    eject.add_argument("-o", "--output", default=None, metavar="FILE", help="write the script here (default: print it)")
+    eject.add_argument("--workdir", default=None,
+                       help="folder the script writes the run directory into (default: here)")
+
     app = sub.add_parser("app", help="serve the app as a Voila dashboard")
     app.add_argument("--port", type=int, default=8866)
     app.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -79,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args)
+        if args.command == "eject":
+            return _eject(args)
         if args.command == "train":
             return _train(args)
         if args.command == "app":
@@ -103,6 +111,28 @@ def _validate(args) -> int:
 
     config = load_config(args.config, args.overrides)
     sys.stdout.write(dump_config(config))
+    return EXIT_OK
+
+
+def _eject(args) -> int:
+    """The script the app's Eject button gives, fitted to this machine as ``tunewidgets train`` would be."""
+    from .config.loader import load_config
+    from .device import resolve_device
+    from .tasks.shared.eject_script import can_eject, python_script
+
+    config = load_config(args.config, args.overrides)
+    if not can_eject(config):
+        return _error(f"task {config.task} has no Eject to code: rerun it with tunewidgets train")
+    device = resolve_device(getattr(config.params, "mixed_precision", None))
+    text = python_script(config, workdir=args.workdir, device=device)
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return _error(f"cannot write {args.output}: {exc.strerror or exc}")
+    print(f"wrote {args.output}; run it with: python {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -212,11 +242,22 @@ class _Progress:
 
     def __init__(self):
         self.bar = None
+        self.data = None  # the data preparation's bar (loading, tokenizing), until training starts
 
     def __call__(self, event) -> None:
         from tqdm.auto import tqdm
 
-        if event.kind == "started":
+        if event.kind == "preparing":
+            if self.data is None or self.data.desc != event["what"]:
+                if self.data is not None:
+                    self.data.close()
+                self.data = tqdm(total=event["total"] or None, desc=event["what"], unit=" rows", file=sys.stderr)
+            self.data.n = event["done"]
+            self.data.refresh()
+        elif event.kind == "started":
+            if self.data is not None:
+                self.data.close()
+                self.data = None
             self.bar = tqdm(total=event["max_steps"], initial=event["step"], unit="step", file=sys.stderr)
         elif event.kind == "progress" and self.bar is not None:
             self.bar.n = event["step"]
@@ -226,8 +267,9 @@ class _Progress:
             self.bar.set_postfix(shown, refresh=True)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        for bar in (self.data, self.bar):
+            if bar is not None:
+                bar.close()
 
 
 class _LinePrinter:

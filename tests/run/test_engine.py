@@ -147,3 +147,13 @@ def test_a_finished_run_closes_its_log_file(sft_config, tmp_path):
     leaks = [str(w.message) for w in caught
              if issubclass(w.category, ResourceWarning) and "train.log" in str(w.message)]
     assert leaks == []
+
+
+def test_the_same_config_trains_the_same(sft_config, tmp_path):
+    """Seeded before the model loads: a new LoRA adapter (random) starts the same, so the losses repeat."""
+    sft_config["params"].update(max_steps=4, logging_steps=1, peft=True, lora_r=4)
+    first = Run(sft_config, workdir=tmp_path / "a", mode="foreground").run()
+    second = Run(sft_config, workdir=tmp_path / "b", mode="foreground").run()
+    assert first.state == second.state == "finished", (first.error, second.error)
+    losses = [[m["loss"] for m in run.metrics if "loss" in m] for run in (first, second)]
+    assert losses[0] == losses[1] and len(losses[0]) == 4

@@ -89,3 +89,29 @@ def test_compute_map_is_one_for_perfect_boxes_and_lower_for_shifted_ones():
     worse = compute_map(EvalPrediction(predictions=[(np.array([_logits_for([0, 1])]), np.array([shifted]))],
                                        label_ids=[[label]]))
     assert worse["map_50"] == 1.0 and worse["map"] < 1.0
+
+
+def test_a_partial_last_evaluation_batch_keeps_every_box_of_its_image(tmp_path, monkeypatch):
+    """5 valid images in batches of 4: the last batch holds one image, whose labels must arrive whole (a tensor
+    gather cut each label tensor to one row: one box, and half of the image's size)."""
+    from tunewidgets.run.engine import Run
+    from tunewidgets.tasks.object_detection import train as detection
+
+    data = tiny.make_task_demo("object-detection", tmp_path / "data", n=25)
+    rows = [json.loads(line) for line in open(data + "/valid/metadata.jsonl")]
+    assert len(rows) == 5
+    seen = []
+    real = detection.compute_map
+
+    def spy(eval_pred):
+        seen.extend(label for batch in eval_pred.label_ids for label in batch)
+        return real(eval_pred)
+
+    monkeypatch.setattr(detection, "compute_map", spy)
+    cfg = config("object_detection", tiny_model("yolos"), data, MAPPING, valid="valid", max_steps=2, batch_size=4,
+                 image_square_size=64, eval_strategy="steps", eval_steps=2)
+    run = Run(cfg, workdir=tmp_path / "runs", mode="foreground").run()
+    assert run.state == "finished", run.error
+    assert len(seen) == 5
+    assert [len(np.asarray(label["boxes"])) for label in seen] == [len(r["objects"]["bbox"]) for r in rows]
+    assert all(np.asarray(label["size"]).shape == (2,) for label in seen)

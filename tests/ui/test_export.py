@@ -43,17 +43,33 @@ def test_cli_command_quotes_paths():
     assert cli_command("run.yml", resume=True) == "tunewidgets train run.yml --resume"
 
 
-@pytest.mark.parametrize("task", ejectable_tasks())
-def test_the_ejected_script_compiles_for_every_ejectable_task(demo, task):
+LLM_TASKS = [name for name in ejectable_tasks() if name.startswith("llm-")]
+
+
+@pytest.mark.parametrize("task", LLM_TASKS)
+def test_the_ejected_script_compiles_for_every_llm_task(demo, task):
     script = python_script(_config(demo, task, peft=True, merge_adapter=True), workdir="/tmp/out")
     compile(script, f"<{task}>", "exec")
     bound = dict(TASKS[task].eject.bound)
-    assert f"from {bound['module']} import {bound['config_class']}, {bound['trainer_class']}" in script
+    if bound.get("packs"):  # llm-generic trains as the run does: transformers' Trainer on block_size blocks
+        assert "group_texts(" in script and "trainer = Trainer(" in script
+    else:
+        assert f"from {bound['module']} import {bound['config_class']}, {bound['trainer_class']}" in script
     assert "LoraConfig(r=16" in script and "hf_secret_sentinel" not in script
+    assert "merge_and_unload().save_pretrained(OUTPUT_DIR)" in script and "trainer.save_state()" in script
 
 
-def test_the_script_for_a_task_without_eject_says_how_to_rerun_it(demo):
+def test_every_task_ejects_to_a_script():
+    assert sorted(ejectable_tasks()) == sorted(TASKS)
+
+
+def test_the_script_for_a_task_without_eject_says_how_to_rerun_it(monkeypatch):
+    import dataclasses
+
+    from tunewidgets.config.task_spec import CATALOG
+
     config = load_config({"task": "tabular", "base_model": "x", "project_name": "tab", "data": {"path": "d.csv"}})
+    monkeypatch.setitem(CATALOG._load(), "tabular", dataclasses.replace(TASKS["tabular"], eject=None))
     script = python_script(config)
     assert script.startswith("# Eject to code writes a plain script for llm-sft")
     assert "tunewidgets train tab.yml" in script and "not trainable" not in script
@@ -74,6 +90,7 @@ def test_the_ejected_script_trains_with_the_same_losses(demo, tmp_path):
     theirs = [h["loss"] for h in namespace["trainer"].state.log_history if "loss" in h]
     assert theirs == pytest.approx(ours, abs=1e-5)
     assert (tmp_path / "theirs" / "exp" / "model.safetensors").exists()
+    assert (tmp_path / "theirs" / "exp" / "trainer_state.json").exists()
 
 
 def test_the_export_panel_saves_where_asked_and_follows_the_project_name(app_factory, demo, tmp_path):
@@ -93,3 +110,18 @@ def test_the_export_panel_saves_where_asked_and_follows_the_project_name(app_fac
     assert "SFTTrainer" in panel.script.value and 'download="mine.py"' in panel.script_download.value
     app.set_param("lr", 5e-4)  # once shown, it follows the form
     assert "learning_rate=0.0005" in panel.script_text
+
+
+@pytest.mark.parametrize("task", ["text_classification", "tabular"])
+def test_the_eject_button_writes_every_tasks_script(app_factory, task, tmp_path):
+    from tunewidgets.tasks.shared.demo import demo_config
+
+    app = app_factory()
+    config = load_config(demo_config(TASKS[task], tmp_path / "demo"))
+    app.load_config(config)
+    app.export_panel.eject_button.click()
+    script = app.export_panel.script.value
+    assert ("Trainer(" if task != "tabular" else "Search(") in script and "could not generate" not in script
+    assert app.export_panel.script_text == python_script(config, workdir=app.workdir,
+                                                         num_examples=app.data_panel.num_rows,
+                                                         device=app.params_panel.device_info)

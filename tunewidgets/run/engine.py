@@ -403,6 +403,7 @@ class Run:
         def preparing(what: str, done: int, total: int) -> None:
             self.bus.emit("preparing", what=what, done=done, total=total)
 
+        _seed(getattr(params, "seed", None))  # a new head or adapter starts the same every run of a config
         with watch_reuse() as reuse, reporting(preparing):
             job = build(ctx)
         if reuse.describe():
@@ -557,6 +558,16 @@ def train(config: RunConfig | dict | str | Path, **kwargs: Any) -> Run:
     """Train in the foreground and return the finished Run (raises nothing: check ``run.status``)."""
     kwargs.setdefault("mode", "foreground")
     return Run(config, **kwargs).run()
+
+
+def _seed(seed: int | None) -> None:
+    """Seed Python, NumPy and torch before the model loads (the Trainer seeds only after): a run is then
+    repeatable, and its ejected script trains the same."""
+    if seed is None:
+        return
+    from transformers import set_seed
+
+    set_seed(int(seed))
 
 
 def _wait_for_every_rank(trainer) -> None:

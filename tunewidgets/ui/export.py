@@ -2,7 +2,7 @@
 
 Pure text generators (no widgets) so they are tested directly. The YAML is
 ``dump_config`` itself, so it is byte-equal to the run directory's config.yml; the
-script is the task's ``eject`` hook.
+script is the task's ``eject`` hook, asked through the entry ``tunewidgets eject`` uses too.
 """
 
 from __future__ import annotations
@@ -38,18 +38,16 @@ def download_link(text: str, filename: str, label: str | None = None, mime: str 
 
 
 def ejectable_tasks() -> list[str]:
-    """The tasks whose runs eject to a standalone script today."""
-    from ..config.tasks import TASKS
+    """The tasks whose runs eject to a standalone script."""
+    from ..tasks.shared.eject_script import ejectable_tasks as tasks
 
-    return [name for name, spec in TASKS.items() if spec.eject is not None]
+    return tasks()
 
 
 def python_script(config: RunConfig, *, workdir: str | Path | None = None, num_examples: int | None = None,
                   device=None) -> str:
-    """A standalone script that trains like this config (the task's eject hook; no tunewidgets needed)."""
-    spec = config.task_info
-    if spec.eject is None:
-        return (f"# Eject to code writes a plain script for {', '.join(ejectable_tasks())} today.\n"
-                f"# {spec.title} ({config.task}) trains here and reruns headless from its YAML:\n"
-                f"#   tunewidgets train {config.project_name}.yml\n")
-    return spec.eject(config, workdir=workdir, num_examples=num_examples, device=device)
+    """A standalone script that trains like this config (the task's eject hook; no tunewidgets needed): the
+    same text ``tunewidgets eject`` writes."""
+    from ..tasks.shared.eject_script import python_script as script
+
+    return script(config, workdir=workdir, num_examples=num_examples, device=device)

@@ -44,7 +44,8 @@ class ExportPanel:
         self.cli = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.cli.add_class("tw-cli")
         self.eject_button = widgets.Button(description="Eject to code", layout=widgets.Layout(width="130px"),
-                                           tooltip="Write this run as a plain Python script that uses TRL directly")
+                                           tooltip="Write this run as a plain Python script that trains it "
+                                                   "without tunewidgets")
         self.eject_button.add_class("tw-eject")
         self.script = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.script.add_class("tw-python")
@@ -60,7 +61,7 @@ class ExportPanel:
             head("YAML (AutoTrain's format; what Train runs)"), self.yaml_view,
             theme.row(self.path, self.save_button), theme.row(self.download), self.message, self.note,
             head("Rerun headless"), self.cli,
-            head("Eject to code: the same training with TRL directly"),
+            head("Eject to code: the same training as a standalone script"),
             theme.row(self.eject_button, widgets.HTML(theme.help_html(
                 "a standalone script (no tunewidgets) with this run's data, columns and hyperparameters"))),
             self.script, self.script_download,

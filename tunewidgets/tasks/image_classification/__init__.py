@@ -25,6 +25,7 @@ def _spec(name: str, title: str, params: type, regression: bool) -> TaskSpec:
         scores=common.REGRESSION_SCORES if regression else common.CLASSIFIER_SCORES,
         predict=Predict(run=Hook.to(f"{__name__}.predict:predict", regression=regression), input="image"),
         checks=common.label_checks("values" if regression else "classes"),
+        eject=Hook.to(f"{__name__}.eject:script", regression=regression),
     )
 
 

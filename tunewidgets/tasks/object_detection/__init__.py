@@ -24,5 +24,6 @@ TASKS = (
         scores=("map", "map_50", "map_75"),
         predict=Predict(run=Hook.to(f"{__name__}.predict:predict"), input="image"),
         checks=common.label_checks(None),
+        eject=Hook.to(f"{__name__}.eject:script"),
     ),
 )

@@ -63,6 +63,13 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
+def whole_batches(valid, batch_size: int) -> int:
+    """An evaluation batch size that divides the validation images: the Trainer cuts a partial last batch row by
+    row in every tensor, which would cut an image's boxes (and its size) along with the missing images."""
+    rows = len(valid) if valid is not None else batch_size
+    return max(size for size in range(1, batch_size + 1) if rows % size == 0)
+
+
 def compute_map(eval_pred) -> dict[str, float]:
     """mAP from the Trainer's unconcatenated batches of (logits, pred_boxes) and label dicts."""
     predictions, targets = [], []
@@ -141,7 +148,8 @@ def build(ctx: TaskContext) -> TrainJob:
 
     has_eval = valid is not None
     args = TrainingArguments(**trainer_arguments(ctx, has_eval=has_eval, num_examples=len(train),
-                                                 remove_unused_columns=False, eval_do_concat_batches=False))
+                                                 remove_unused_columns=False, eval_do_concat_batches=False,
+                                                 per_device_eval_batch_size=whole_batches(valid, p.batch_size)))
     trainer = Trainer(
         model=model, args=args, train_dataset=train, eval_dataset=valid, processing_class=processor,
         data_collator=collate, compute_metrics=compute_map if has_eval else None,

@@ -57,6 +57,7 @@ def _spec(kind: str) -> TaskSpec:
         scores=scores,
         predict=_PREDICT,
         checks=Hook.to("tunewidgets.tasks.shared.checks:check_rows", labels=labels),
+        eject=Hook.to(f"{__name__}.eject:script", kind=kind),
         library="sentence-transformers",
     )
 

@@ -31,5 +31,6 @@ TASKS = (
         predict=Predict(run=Hook.to(f"{__name__}.predict:predict"), button="Generate",
                         placeholder="The input text, e.g. a dialogue to summarise", options=("max_new_tokens",)),
         checks=common.label_checks(None),
+        eject=Hook.to(f"{__name__}.eject:script"),
     ),
 )

@@ -44,6 +44,7 @@ TASKS = (
                         placeholder='a row as JSON, e.g. {"age": 41, "income": 52000} (or a list of rows); '
                                     'missing columns are imputed'),
         checks=Hook.to("tunewidgets.tasks.shared.checks:check_rows", labels=None),
+        eject=Hook.to(f"{__name__}.eject:script"),
         model_param="model",
         keeps_unmapped_columns=True,
         library="sklearn",

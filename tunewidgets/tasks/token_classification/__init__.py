@@ -24,5 +24,6 @@ TASKS = (
         predict=Predict(run=Hook.to(f"{__name__}.predict:predict"),
                         placeholder="A sentence; each word gets its tag"),
         checks=common.label_checks(None),
+        eject=Hook.to(f"{__name__}.eject:script"),
     ),
 )
