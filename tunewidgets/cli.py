@@ -175,7 +175,9 @@ def _train(args) -> int:
         if progress:
             progress.close()
     if launched and run.state in ("finished", "stopped"):
-        return EXIT_OK if run.state == "finished" else EXIT_INTERRUPTED  # the launching process reports
+        # the launching process reads status.json and reports; a rank exiting non-zero would make accelerate
+        # print a crash report and end the other ranks for a stop that went as asked
+        return EXIT_OK
     if run.state == "finished":
         print(f"finished: model saved in {run.run_dir}")
         return EXIT_OK
