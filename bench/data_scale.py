@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--task", choices=["llm-sft", "text_classification"], default="llm-sft")
     parser.add_argument("--work", default="/tmp/tunewidgets-bench-data-scale")
+    parser.add_argument("--result", default=None, help="also write the measurements as JSON here")
     parser.add_argument("--smoke", action="store_true", help="a few thousand rows: check that the script runs")
     args = parser.parse_args()
     rows = 3000 if args.smoke else args.rows
@@ -135,6 +136,14 @@ def main() -> None:
          f"{ours_rerun['first_step'] / plain_rerun['first_step']:.2f}"],
     ]))
     print(f"tunewidgets' rerun said 'tokenized data reused': {ours_rerun['reused']}")
+    targets = {"first run whole job <= 1.0x": ours_first["wall"] <= plain_first["wall"],
+               "first run peak RSS <= 1.05x": ours_first["rss_mb"] <= 1.05 * plain_first["rss_mb"],
+               "rerun <= 1.5x plain's cached rerun": ours_rerun["wall"] <= 1.5 * plain_rerun["wall"]}
+    missed = [name for name, met in targets.items() if not met]
+    if args.result:
+        Path(args.result).write_text(json.dumps({name: [{k: v for k, v in r.items() if k != "output"} for r in runs]
+                                                 for name, runs in results.items()}, indent=2))
+    print("verdict: " + ("every target met" if not missed else "MISSED: " + "; ".join(missed)))
 
 
 if __name__ == "__main__":

@@ -83,3 +83,9 @@ def test_stop_latency_smoke(tmp_path):
 def test_cpu_defaults_smoke(tmp_path):
     out = _run("cpu_defaults.py", "--smoke", "--work", str(tmp_path))
     assert "packing wrapped" in out and "bf16 autocast" in out
+
+
+@pytest.mark.slow
+def test_data_scale_smoke(tmp_path):
+    out = _run("data_scale.py", "--smoke", "--work", str(tmp_path))
+    assert "rerun on the same data" in out and "'tokenized data reused': True" in out
