@@ -1,4 +1,4 @@
-"""The CLI: ``tunewidgets train | validate | eject | app | demo``.
+"""The CLI: ``tunewidgets train | validate | eject | estimate | app | demo``.
 
 Exit codes: 0 done, 1 training failed, 2 bad config or input (one line on
 stderr, no traceback), 130 interrupted after saving a checkpoint.
@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     eject.add_argument("--workdir", default=None,
                        help="folder the script writes the run directory into (default: here)")
 
+    estimate = sub.add_parser("estimate", help="will it fit? the memory a training step needs, from config.json alone")
+    _add_config_args(estimate)
+    estimate.add_argument("--gpu", default=None, metavar="NAME",
+                          help="estimate for this GPU and say whether it fits: T4, L4, A10G, A100-40GB, A100-80GB, "
+                               "H100, H200 (default: this machine's GPU, else the CPU)")
+    estimate.add_argument("--json", action="store_true", help="print the numbers as JSON (GB = 1e9 bytes)")
+
     app = sub.add_parser("app", help="serve the app as a Voila dashboard")
     app.add_argument("--port", type=int, default=8866)
     app.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -89,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             return _eject(args)
         if args.command == "train":
             return _train(args)
+        if args.command == "estimate":
+            return _estimate(args)
         if args.command == "app":
             from .app_server import serve
 
@@ -111,6 +120,30 @@ def _validate(args) -> int:
 
     config = load_config(args.config, args.overrides)
     sys.stdout.write(dump_config(config))
+    return EXIT_OK
+
+
+def _estimate(args) -> int:
+    """Weights, gradients, optimizer states and activations of one step, and whether they fit the GPU."""
+    import json
+
+    from .config.loader import load_config
+    from .memory.estimate import estimate
+    from .memory.gpus import gpu_named, local_gpu
+    from .memory.report import text, verdict
+
+    config = load_config(args.config, args.overrides)
+    try:
+        gpu = gpu_named(args.gpu) if args.gpu else local_gpu()
+    except ValueError as exc:
+        return _error(f"--gpu: {exc}")
+    result = estimate(config, gpu)
+    if args.json:
+        print(json.dumps(result.to_json()))
+        if gpu is not None and result.params:
+            print(verdict(result, gpu), file=sys.stderr)
+        return EXIT_OK
+    sys.stdout.write(text(result, config.base_model, [gpu] if gpu else []))
     return EXIT_OK
 
 

@@ -84,6 +84,19 @@ class Predict:
     button: str = "Predict"
     placeholder: str = "Text for the trained model"
     options: tuple[str, ...] = ()  # of "max_new_tokens", "chat"
+    query: str | None = None  # a second text box's placeholder (a question about the input); its text goes to
+    # the hook as ``query=``
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What the memory estimate (``tunewidgets.memory``) needs of a task: the model built from config.json and how
+    many sequences of an example go through it."""
+
+    model_class: str  # a transformers Auto class, e.g. "AutoModelForCausalLM"
+    sequences: int = 1  # per example (chosen + rejected: 2; a triplet: 3)
+    reference_model: bool = False  # a frozen second copy of the model without peft (DPO's reference)
+    head: Mapping[str, Any] = field(default_factory=dict)  # from_config options (num_labels=1: a reward model)
 
 
 @dataclass(frozen=True)
@@ -101,7 +114,8 @@ class TaskSpec:
     aliases: tuple[str, ...] = ()  # AutoTrain's other spellings
     alias_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # alias -> params it fixes
     trainer_names: tuple[str, ...] = ()  # values of params.trainer that mean this task (AutoTrain's)
-    distribution: tuple[str, str] | None = None  # (role key, classes|values|tags|objects|auto) to summarise
+    distribution: tuple[str, str] | None = None  # (role key, classes|values|tags|objects|answers|auto) to summarise
+    marks: Hook | None = None  # (rows, mapping) -> per row {column: (start, end)}: spans the preview highlights
     scores: tuple[str, ...] = ()  # evaluation scores (eval_<name>) worth plotting, headline first
     predict: Predict | None = None
     checks: Hook | None = None  # (config, rows, total) -> CheckReport
@@ -113,6 +127,7 @@ class TaskSpec:
     library: str = "transformers"  # the model card's library_name
     prepare: Callable[[dict], dict] | None = None  # the raw config dict -> dict, before the params are checked
     validate: Callable[[Any], None] | None = None  # cross-field rules on the RunConfig; raises ValueError
+    footprint: Footprint | None = None  # for the memory estimate; None: no GPU model (tabular)
 
     @property
     def role_keys(self) -> list[str]:

@@ -389,6 +389,9 @@ class TrainerApp:
                   mode="subprocess" if separate else "thread")
         self._show(run, "resuming" if resume else "training")
         run.start()
+        memory = self.checks_panel.memory
+        if memory.fits is False:  # the Checks' estimate: said before the out-of-memory, not after it
+            self.train_panel.say(f"the memory estimate in Checks says this step {memory.verdict_text}", "warning")
         self._refresh()
         return run
 

@@ -1,4 +1,5 @@
-"""4 Checks before training: one example with its loss tokens shaded, token lengths, warnings.
+"""4 Checks before training: one example with its loss tokens shaded, token lengths, warnings, and whether the
+training step fits the GPU (the memory estimate).
 
 The checks load the real tokenizer (a few seconds the first time: transformers
 is imported then, not when the app is built) in the background, so the
@@ -14,6 +15,7 @@ import ipywidgets as widgets
 from ..config.run_config import RunConfig
 from ..config.tasks import TASKS
 from . import theme
+from .memory_view import MemoryView
 
 ROWS_CHECKED = 1000
 
@@ -45,6 +47,10 @@ class ChecksPanel:
         self.warnings = widgets.HTML()
         self.warnings.add_class("tw-warnings")
         self.message = theme.message_widget("tw-checks-message")
+        from ..device import guess_device
+
+        self.memory = MemoryView(lambda fn: self.background.start("memory", fn),
+                                 has_gpu=guess_device(None).device == "cuda")
         self.report = None
         self._config: RunConfig | None = None
         self._checked_yaml: str | None = None
@@ -52,7 +58,7 @@ class ChecksPanel:
         self.example.observe(theme.guarded(self._error, report_unexpected)(self._example_changed), names="value")
         self.widget = theme.section(
             4, "Checks", [theme.row(self.run_button, self.example), self.summary, self.message, self.mask,
-                          self.histogram, self.warnings], theme.CHECKS,
+                          self.histogram, self.warnings, self.memory.widget], theme.CHECKS,
             "See what the model will be trained on before you press Train.")
 
     def set_task(self, task: str) -> None:
@@ -106,6 +112,7 @@ class ChecksPanel:
                 self.histogram.layout.display = "none"
             self.warnings.value = "".join(theme.message_html(text, level) for level, text in report.warnings)
             self.example.max = max(report.num_checked - 1, 0)
+            self._estimate(config)
         except TunewidgetsError as exc:
             self._error(str(exc))
         except Exception as exc:  # noqa: BLE001 - shown, never raised into the notebook
@@ -115,6 +122,16 @@ class ChecksPanel:
             self.report_unexpected(traceback.format_exc())
         finally:
             self.run_button.disabled = False
+
+    def _estimate(self, config: RunConfig) -> None:
+        """The memory estimate after the data checks; its failure is a note, never a failed check."""
+        try:
+            self.memory.show(config)
+        except Exception as exc:  # noqa: BLE001 - an estimate that cannot be made must not hide the checks
+            import traceback
+
+            theme.set_message(self.memory.verdict, f"no memory estimate: {type(exc).__name__}: {exc}", "info")
+            self.report_unexpected(traceback.format_exc())
 
     def _example_changed(self, change) -> None:
         if self.report is None or self.report.view_of is None:

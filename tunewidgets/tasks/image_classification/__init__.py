@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...config.params_vision import ImageClassificationParams, ImageRegressionParams
-from ...config.task_spec import Demo, Hook, Predict, TaskSpec
+from ...config.task_spec import Demo, Footprint, Hook, Predict, TaskSpec
 from ..shared import roles
 from ..shared import supervised_spec as common
 
@@ -17,6 +17,7 @@ def _spec(name: str, title: str, params: type, regression: bool) -> TaskSpec:
         roles=(roles.IMAGE, roles.VALUE if regression else roles.LABEL),
         build=Hook.to(f"{__name__}.train:build", regression=regression),
         load_saved=common.load_saved("AutoModelForImageClassification", processor="image"),
+        footprint=Footprint("AutoModelForImageClassification"),
         demo=Demo(model="vit", data="image-regression" if regression else "image-classification",
                   mapping={"image_column": "image", "target_column": "target" if regression else "label"},
                   params=common.IMAGE_DEMO, rows=None),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ...config.task_spec import Hook
+from ...config.task_spec import Footprint, Hook
 from ..shared import llm_rules, llm_spec
 
 TASKS = (
     llm_spec.llm_task(
         name="llm-orpo",
+        footprint=Footprint("AutoModelForCausalLM", sequences=2),
         title="LLM ORPO",
         roles=llm_spec.PREFERENCE_ROLES,
         build=Hook.to(f"{__name__}.train:build"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ...config.task_spec import Hook, Predict
+from ...config.task_spec import Footprint, Hook, Predict
 from ..shared import llm_rules, llm_spec
 
 TASKS = (
     llm_spec.llm_task(
         name="llm-reward",
+        footprint=Footprint("AutoModelForSequenceClassification", sequences=2, head={"num_labels": 1}),
         title="LLM reward model",
         roles=llm_spec.PREFERENCE_ROLES,
         build=Hook.to(f"{__name__}.train:build"),

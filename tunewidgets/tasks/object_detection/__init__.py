@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...config.params_vision import ObjectDetectionParams
-from ...config.task_spec import Demo, Hook, Predict, TaskSpec
+from ...config.task_spec import Demo, Footprint, Hook, Predict, TaskSpec
 from ..shared import roles
 from ..shared import supervised_spec as common
 
@@ -16,6 +16,7 @@ TASKS = (
         roles=(roles.IMAGE, roles.OBJECTS),
         build=Hook.to(f"{__name__}.train:build"),
         load_saved=common.load_saved("AutoModelForObjectDetection", processor="image"),
+        footprint=Footprint("AutoModelForObjectDetection"),
         demo=Demo(model="yolos", data="object-detection",
                   mapping={"image_column": "image", "objects_column": "objects"},
                   params={**common.IMAGE_DEMO, "batch_size": 8, "lr": 1e-3, "image_square_size": 64}, rows=400),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...config.params_text import SentenceTransformersParams
-from ...config.task_spec import Demo, Hook, Predict, TaskSpec
+from ...config.task_spec import Demo, Footprint, Hook, Predict, TaskSpec
 from ..shared import roles
 
 _DEMO = {"epochs": 2, "batch_size": 16, "lr": 1e-3, "logging_steps": 2, "eval_strategy": "epoch",
@@ -59,6 +59,7 @@ def _spec(kind: str) -> TaskSpec:
         checks=Hook.to("tunewidgets.tasks.shared.checks:check_rows", labels=labels),
         eject=Hook.to(f"{__name__}.eject:script", kind=kind),
         library="sentence-transformers",
+        footprint=Footprint("AutoModel", sequences=len(task_roles) - (1 if labels else 0)),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...config.params_text import Seq2SeqParams
-from ...config.task_spec import Demo, Hook, Predict, TaskSpec
+from ...config.task_spec import Demo, Footprint, Hook, Predict, TaskSpec
 from ..shared import roles
 from ..shared import supervised_spec as common
 
@@ -24,6 +24,7 @@ TASKS = (
         roles=(SOURCE, TARGET),
         build=Hook.to(f"{__name__}.train:build"),
         load_saved=common.load_saved("AutoModelForSeq2SeqLM", "AutoPeftModelForSeq2SeqLM"),
+        footprint=Footprint("AutoModelForSeq2SeqLM"),
         demo=Demo(model="t5", data="seq2seq", mapping={"text_column": "dialogue", "target_column": "summary"},
                   params={**common.TEXT_DEMO, "epochs": 6, "lr": 5e-3, "max_seq_length": 96, "max_target_length": 32},
                   rows=400),

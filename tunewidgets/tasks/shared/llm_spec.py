@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from ...config.params_llm import LLMParams
-from ...config.task_spec import Demo, Hook, Predict, TaskSpec
+from ...config.task_spec import Demo, Footprint, Hook, Predict, TaskSpec
 from ...tiny.llm_data import DEMO_PARAMS
 from . import roles
 
@@ -25,7 +25,8 @@ PREFERENCE_DEMO = Demo(model="llama", data="preference", params={**DEMO_PARAMS, 
                                 "rejected_text_column": "rejected"})
 
 # A TaskSpec with what every LLM task shares filled in: each task names what differs.
-llm_task = partial(TaskSpec, group=GROUP, params=PARAMS, load_saved=LOAD_CAUSAL, predict=GENERATE, chat_template=True)
+llm_task = partial(TaskSpec, group=GROUP, params=PARAMS, load_saved=LOAD_CAUSAL, predict=GENERATE, chat_template=True,
+                   footprint=Footprint("AutoModelForCausalLM"))
 
 
 def checks(style: str) -> Hook:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...config.params_text import TextClassificationParams, TextRegressionParams
-from ...config.task_spec import Demo, Hook, Predict, TaskSpec
+from ...config.task_spec import Demo, Footprint, Hook, Predict, TaskSpec
 from ..shared import roles
 from ..shared import supervised_spec as common
 
@@ -19,6 +19,7 @@ def _spec(name: str, title: str, params: type, regression: bool) -> TaskSpec:
         roles=(roles.TEXT, roles.VALUE if regression else roles.LABEL),
         build=Hook.to(f"{__name__}.train:build", regression=regression),
         load_saved=_LOAD,
+        footprint=Footprint("AutoModelForSequenceClassification"),
         demo=Demo(model="bert", data="text-regression" if regression else "text-classification",
                   mapping={"text_column": "text", "target_column": "target" if regression else "label"},
                   params=common.TEXT_DEMO, rows=800 if regression else 600),

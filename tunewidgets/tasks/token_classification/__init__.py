@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...config.params_text import TokenClassificationParams
-from ...config.task_spec import Demo, Hook, Predict, TaskSpec
+from ...config.task_spec import Demo, Footprint, Hook, Predict, TaskSpec
 from ..shared import roles
 from ..shared import supervised_spec as common
 
@@ -16,6 +16,7 @@ TASKS = (
         roles=(roles.TOKENS, roles.TAGS),
         build=Hook.to(f"{__name__}.train:build"),
         load_saved=common.load_saved("AutoModelForTokenClassification"),
+        footprint=Footprint("AutoModelForTokenClassification"),
         demo=Demo(model="bert", data="token-classification", mapping={"tokens_column": "tokens", "tags_column": "tags"},
                   params=common.TEXT_DEMO, rows=300),
         aliases=("token-classification",),
