@@ -98,7 +98,7 @@ def read_splits(script: Script, config: RunConfig, *, auto_valid: bool = True, s
     else:
         read = "load({})"
     lines.append(f"train = {read.format('TRAIN_SPLIT')}")
-    if data.valid_split or not auto_valid:
+    if data.valid_split or not auto_valid or getattr(config.params, "eval_strategy", None) == "no":
         lines.append(f"valid = {read.format('VALID_SPLIT')} if VALID_SPLIT else None")
     else:
         script.embed(split_indices)

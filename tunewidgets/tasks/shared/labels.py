@@ -114,10 +114,11 @@ def check_known(labels: Labels, values: Iterable[Any], split: str, column: str =
         )
 
 
-def numeric_targets(values: Iterable[Any], split: str, column: str = "target") -> list[float]:
-    """Floats of a regression target; DataError naming the first row that is not a number."""
+def numeric_targets(values: Iterable[Any], split: str, column: str = "target", first_row: int = 1) -> list[float]:
+    """Floats of a regression target; DataError naming the first row that is not a number (``values`` start at
+    row ``first_row`` of the split)."""
     out = []
-    for index, value in enumerate(values):
+    for index, value in enumerate(values, start=first_row - 1):
         try:
             number = float(value)
         except (TypeError, ValueError):

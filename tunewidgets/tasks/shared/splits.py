@@ -71,6 +71,9 @@ def load_train_valid(ctx: TaskContext, *, auto_valid: bool = True, stratify: str
         return train, valid, False
     if not auto_valid:
         return train, None, False
+    if getattr(config.params, "eval_strategy", None) == "no":
+        ctx.log("no valid split and evaluation off (eval_strategy: no): training on every row")
+        return train, None, False
     if len(train) < MIN_ROWS_TO_SPLIT:
         ctx.log(f"no valid split and only {len(train)} training rows: training on all of them without evaluation")
         return train, None, False
@@ -98,7 +101,11 @@ def auto_split(dataset, *, seed: int = 42, stratify: str | None = None, fraction
     train_idx, valid_idx = split_indices(_column(dataset, stratify) if stratify else len(dataset), seed=seed,
                                          fraction=fraction)
     if hasattr(dataset, "column_names"):  # a datasets.Dataset (pandas 3 frames have a select() too)
-        return dataset.select(train_idx), dataset.select(valid_idx)
+        import numpy as np
+
+        # numpy indices: datasets fingerprints an array in one hash, a list of a million ints one by one
+        return (dataset.select(np.asarray(train_idx, dtype=np.int64)),
+                dataset.select(np.asarray(valid_idx, dtype=np.int64)))
     return dataset.iloc[train_idx].reset_index(drop=True), dataset.iloc[valid_idx].reset_index(drop=True)
 
 
@@ -126,8 +133,8 @@ def split_indices(labels_or_n: list | int, *, seed: int, fraction: float = VALID
 
 
 def _column(dataset, name: str) -> list:
-    if hasattr(dataset, "column_names"):
-        return dataset[name]
+    if hasattr(dataset, "column_names"):  # through Arrow: datasets' Column reads a million rows one by one
+        return dataset.with_format("arrow")[name].to_pylist()
     if name in dataset.columns:
         return dataset[name].tolist()
     raise DataError(f"column '{name}' not found")
