@@ -137,7 +137,10 @@ def _estimate(args) -> int:
         gpu = gpu_named(args.gpu) if args.gpu else local_gpu()
     except ValueError as exc:
         return _error(f"--gpu: {exc}")
-    result = estimate(config, gpu)
+    import contextlib
+
+    with contextlib.redirect_stdout(sys.stderr):  # library banners (DeepSpeed's accelerator line) stay off the JSON
+        result = estimate(config, gpu)
     if args.json:
         print(json.dumps(result.to_json()))
         if gpu is not None and result.params:

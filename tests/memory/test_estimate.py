@@ -139,7 +139,19 @@ def test_json_has_exactly_the_documented_keys(llama3_8b):
     assert tuple(data) == JSON_KEYS == ("params", "weights_gb", "trainable_params", "gradients_gb", "optimizer_gb",
                                         "activations_gb", "total_gb")
     assert data["total_gb"] == pytest.approx(data["weights_gb"] + data["gradients_gb"] + data["optimizer_gb"]
-                                             + data["activations_gb"], abs=1e-5)
+                                             + data["activations_gb"], abs=1e-5)  # accumulation 4: all at once
+
+
+def test_one_micro_batch_frees_gradients_before_the_next_forward():
+    """gradient_accumulation 1: gradients grow as activations are freed, so the peak counts the larger one."""
+    from transformers import LlamaConfig
+
+    config = LlamaConfig(hidden_size=256, num_hidden_layers=4, intermediate_size=688, num_attention_heads=4,
+                         num_key_value_heads=2, vocab_size=2000)
+    one = estimate(_config(gradient_accumulation=1, block_size=256), model_config=config)
+    four = estimate(_config(gradient_accumulation=4, block_size=256), model_config=config)
+    assert one.total == one.weights + one.optimizer + max(one.gradients, one.activations)
+    assert four.total == four.weights + four.gradients + four.optimizer + four.activations
 
 
 def test_tabular_has_no_gpu_model():

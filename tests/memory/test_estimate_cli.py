@@ -78,3 +78,14 @@ def test_every_task_demo_is_estimated(task, tmp_path, capsys):
         return
     assert data["params"] > 0 and data["trainable_params"] > 0
     assert data["weights_gb"] > 0 and data["activations_gb"] > 0
+
+
+def test_json_from_a_fresh_process_is_only_json(sft_yaml):
+    """Libraries imported on the way (DeepSpeed prints an accelerator line to stdout) never reach the JSON."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tunewidgets", "estimate", str(sft_yaml), "--json"],
+                          capture_output=True, text=True, check=True)
+    assert list(json.loads(done.stdout)) == ["params", "weights_gb", "trainable_params", "gradients_gb",
+                                             "optimizer_gb", "activations_gb", "total_gb"]

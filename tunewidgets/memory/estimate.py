@@ -10,7 +10,7 @@ a GPU unless disabled, the CPU trains in fp32.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..config.run_config import RunConfig
@@ -40,9 +40,17 @@ class Estimate:
     target: str  # "cpu" or the GPU's name the numbers assume
     notes: list[str] = field(default_factory=list)
 
+    grads_with_activations: bool = True  # gradients live through the forward pass (accumulation over micro-batches)
+
     @property
     def total(self) -> float:
-        return self.weights + self.gradients + self.optimizer + self.activations
+        """The step's peak. With one micro-batch per step the gradients are freed after each step
+        (``zero_grad(set_to_none=True)``) and grow during the backward pass as the activations are freed: the
+        larger of the two counts, not their sum. Accumulated gradients live beside the next micro-batch's
+        activations: then both count."""
+        if self.grads_with_activations:
+            return self.weights + self.gradients + self.optimizer + self.activations
+        return self.weights + self.optimizer + max(self.gradients, self.activations)
 
     def to_json(self) -> dict[str, Any]:
         values = [self.params, self.weights, self.trainable_params, self.gradients, self.optimizer,
@@ -80,16 +88,18 @@ def estimate(config: RunConfig, gpu: GPU | str | None = None, model_config=None)
     choices = _Choices.of(config, gpu)
     notes = list(shape.notes) + choices.notes
     weights, trainable, trainable_shapes, adapter_linears = _weights(shape, choices, notes)
-    if footprint.reference_model and not choices.peft:
+    if footprint.reference_model and not choices.peft and getattr(p, "beta", 1.0) != 0:  # GRPO: only with beta > 0
         weights += _base_weight_bytes(shape, choices)
-        notes.append("a frozen reference copy of the model (DPO without peft) counts in the weights")
+        notes.append("a frozen reference copy of the model (DPO, GRPO with beta > 0; without peft) counts in the "
+                     "weights")
     gradients = sum(_numel(s) for s in trainable_shapes) * 4.0
     optimizer = sum(formulas.optimizer_bytes(choices.optimizer, s, 4.0) for s in trainable_shapes)
     activations = _activations(config, shape, footprint.model_class, footprint.sequences, choices,
                                adapter_linears, notes)
     weights, gradients, optimizer = _sharded(p, weights, gradients, optimizer, notes)
+    accumulation = int(getattr(p, "gradient_accumulation", 1) or 1)
     return Estimate(shape.params, weights, trainable, gradients, optimizer, activations, choices.batch, target,
-                    notes)
+                    notes, grads_with_activations=accumulation > 1)
 
 
 @dataclass
@@ -198,12 +208,17 @@ def _activations(config: RunConfig, shape: ModelShape, model_class: str, sequenc
     tokens = c.batch * sequences * seq
     notes.append(f"activations for a batch of {c.batch} x {sequences} sequence(s) of {what} (full length)"
                  + (", gradient checkpointing on" if c.checkpointing else ""))
-    total = formulas.stack_activation_bytes(shape.layer, shape.layers, tokens, seq, c.element, c.checkpointing)
+    layer, mask = shape.layer, 1.0
+    if not c.on_gpu and layer.dropout:
+        # The CPU's dropout keeps its noise in the input's dtype, and its SDPA falls back to the math kernel with
+        # dropout, which keeps the s x s probabilities (CUDA's fused kernels keep neither).
+        layer, mask = replace(layer, scores_stored=True), c.element
+    total = formulas.stack_activation_bytes(layer, shape.layers, tokens, seq, c.element, c.checkpointing, mask=mask)
     decoder_tokens = 0
     if target:
         decoder_tokens = c.batch * sequences * target
-        total += formulas.stack_activation_bytes(shape.layer, shape.decoder_layers, decoder_tokens, target,
-                                                 c.element, c.checkpointing, cross_seq=seq)
+        total += formulas.stack_activation_bytes(layer, shape.decoder_layers, decoder_tokens, target,
+                                                 c.element, c.checkpointing, cross_seq=seq, mask=mask)
     # LoRA keeps, per wrapped layer, the dropped-out input (+ its mask) and A's output for the backward pass.
     per_token = sum((c.element + 1) * lin.in_features * c.lora_dropout + c.element * c.lora_r for lin in adapted)
     lora_layers = 1 if c.checkpointing else max(1, shape.layers + shape.decoder_layers)

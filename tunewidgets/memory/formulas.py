@@ -57,25 +57,26 @@ class LayerShape:
 
 
 def layer_activation_bytes(layer: LayerShape, tokens: int, seq: int, element: float,
-                           cross_seq: int | None = None) -> float:
+                           cross_seq: int | None = None, mask: float = 1.0) -> float:
     """Bytes one layer keeps for the backward pass over ``tokens`` = batch * ``seq`` positions.
 
-    Korthikanti et al.'s terms (in units of s*b, ``element`` bytes per value, masks 1 byte):
+    Korthikanti et al.'s terms (in units of s*b, ``element`` bytes per value, a dropout mask ``mask`` bytes: 1 for
+    CUDA's fused dropout, the element size for the CPU's, which keeps its noise tensor in the input's dtype):
     two norm inputs (2h), the QKV input (h), Q and K for the scores (h + kv), V (kv), the output projection's
-    input (h), its dropout mask (h / element bytes); the MLP input (h), then for a plain MLP fc1's output and the
-    activation's output (2i) and a dropout mask, for a gated MLP the gate, up, activation and product (4i).
+    input (h), its dropout mask; the MLP input (h), then for a plain MLP fc1's output and the activation's output
+    (2i) and a dropout mask, for a gated MLP the gate, up, activation and product (4i).
     For GPT (i = 4h, kv = h, 16-bit, dropout) this is their 34*s*b*h; scores add 5*a*s^2*b when stored.
     ``cross_seq``: a decoder layer's cross-attention over an encoder output of that length.
     """
     h, i, kv = layer.hidden, layer.intermediate, layer.kv_hidden
     attention = element * (2 * h + h + (h + kv) + kv + h)
     mlp = element * (h + (4 * i if layer.gated_mlp else 2 * i))
-    masks = 2 * h if layer.dropout else 0  # attention output and MLP output dropout
+    masks = 2 * h * mask if layer.dropout else 0  # attention output and MLP output dropout
     per_token = attention + mlp + masks
     total = per_token * tokens
     batch = tokens / seq
     if layer.scores_stored:  # softmax output (+ its dropout mask and the dropped copy)
-        per_score = element + (1 + element if layer.dropout else 0)
+        per_score = element + (mask + element if layer.dropout else 0)
         total += per_score * layer.heads * seq * seq * batch
     if cross_seq is not None:  # norm + query input, the encoder's K and V, the output projection's input
         total += element * 3 * h * tokens + element * 2 * kv * cross_seq * batch
@@ -85,20 +86,22 @@ def layer_activation_bytes(layer: LayerShape, tokens: int, seq: int, element: fl
 
 
 def stack_activation_bytes(layer: LayerShape, layers: int, tokens: int, seq: int, element: float,
-                           checkpointing: bool, cross_seq: int | None = None) -> float:
+                           checkpointing: bool, cross_seq: int | None = None, mask: float = 1.0) -> float:
     """A stack of ``layers`` identical layers. With gradient checkpointing only each layer's input (h per token)
     is kept, and one layer's activations are rebuilt at a time during the backward pass (transformers' per-layer
     checkpointing, Chen et al. 2016's sqrt(n) scheme with one segment per layer)."""
-    one = layer_activation_bytes(layer, tokens, seq, element, cross_seq)
+    one = layer_activation_bytes(layer, tokens, seq, element, cross_seq, mask)
     if checkpointing:
         return layers * element * layer.hidden * tokens + one
     return layers * one
 
 
 def logits_bytes(tokens: int, vocab: int, element: float) -> float:
-    """The LM head's output over the vocabulary, its fp32 copy for the loss (transformers upcasts the logits) and
-    the log-softmax cross-entropy keeps for the backward pass: often the largest single tensor of an LLM step."""
-    return tokens * vocab * (element + 4 + 4)
+    """The LM head's output over the vocabulary at its peak, the start of the backward pass: the logits (the model's
+    output keeps them), the fp32 log-softmax the cross-entropy keeps (transformers upcasts 16-bit logits first),
+    then the fp32 gradient of the loss's input and of the log-softmax's input. Often the largest tensor of an LLM
+    step (what Liger's fused linear cross-entropy avoids)."""
+    return tokens * vocab * (element + 4 + 4 + 4)
 
 
 def largest_batch(free_bytes: float, per_example_bytes: float, limit: int = 4096) -> int:
