@@ -71,6 +71,7 @@ def test_every_task_demo_is_estimated(task, tmp_path, capsys):
     config_path = tmp_path / "demo.yml"
     config = demo_config(spec, tmp_path / "demo")
     config_path.write_text(yaml.safe_dump(config))
+    capsys.readouterr()  # what building the demo printed
     assert main(["estimate", str(config_path), "--json", "--gpu", "T4"]) == 0
     data = json.loads(capsys.readouterr().out)
     if spec.footprint is None:  # only a task whose model is a classical family (tabular) has no GPU model
