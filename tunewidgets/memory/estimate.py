@@ -228,7 +228,10 @@ def _activations(config: RunConfig, shape: ModelShape, model_class: str, sequenc
     total += per_token * (tokens + decoder_tokens) / max(1, shape.layers + shape.decoder_layers) * lora_layers
     total += 2 * c.element * shape.layer.hidden * (tokens + decoder_tokens)  # embeddings' output, final norm
     if model_class in LM_CLASSES and shape.vocab:
-        total += formulas.logits_bytes(decoder_tokens or tokens, shape.vocab, c.element)
+        if getattr(config.params, "use_liger_kernel", False) and c.on_gpu:
+            notes.append("Liger's fused linear cross-entropy: the logits are never held whole")
+        else:
+            total += formulas.logits_bytes(decoder_tokens or tokens, shape.vocab, c.element)
     return total
 
 
