@@ -47,6 +47,10 @@ class LLMParams(TrainingParams):
         False, "Turn gradient checkpointing off (faster, more memory). Off on CPU.", ADVANCED
     )
     use_flash_attention_2: bool = field(False, "Use flash-attention 2 (CUDA with flash-attn installed).", ADVANCED)
+    use_liger_kernel: bool = field(
+        False, "Liger's fused Triton kernels (CUDA, needs liger-kernel): the loss without materialising the logits, "
+        "less memory and faster. Padding-free batches come with packing (on by default on CUDA).", ADVANCED
+    )
     unsloth: bool = field(False, "Use unsloth where installed (CUDA only); ignored with a warning otherwise.", HIDDEN)
 
     model_ref: str | None = field(

@@ -227,6 +227,14 @@ def llm_arguments(ctx: TaskContext, *, has_eval: bool, num_examples: int) -> dic
     args = training_arguments(ctx.config, ctx.device, ctx.run_dir, has_eval=has_eval, num_examples=num_examples,
                               quiet=ctx.quiet)
     args["activation_checkpointing"] = not p.disable_gradient_checkpointing and ctx.device.device == "cuda"
+    if getattr(p, "use_liger_kernel", False):
+        if ctx.device.device != "cuda":
+            raise ModelError("use_liger_kernel needs a CUDA GPU (Liger's kernels are Triton kernels): set it to false "
+                             "on this machine")
+        from ...errors import require
+
+        require("liger_kernel", "liger", "Liger kernels")
+        args["use_liger_kernel"] = True
     fit_to_machine(args, p, ctx.device, ctx.log)
     return args
 
