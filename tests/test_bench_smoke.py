@@ -62,6 +62,12 @@ def test_engine_overhead_smoke(tmp_path):
 
 
 @pytest.mark.slow
+def test_grpo_overhead_smoke(tmp_path):
+    out = _run("grpo_overhead.py", "--smoke", "--work", str(tmp_path))
+    assert "plain TRL GRPO" in out and "tunewidgets train" in out and "steps/s" in out
+
+
+@pytest.mark.slow
 def test_autotrain_compare_smoke_without_autotrain(tmp_path):
     out = _run("autotrain_compare.py", "--smoke", "--skip-autotrain", "--work", str(tmp_path))
     assert "tunewidgets defaults" in out

@@ -105,6 +105,64 @@ def _task(task: str, tiny: str | None, files: dict[str, str], mapping: dict, **p
     return setup
 
 
+def _vlm(rows: list[dict], broken: tuple[str, ...] = (), **data):
+    """A vlm:vqa config on PNGs of shapes listed in train.jsonl (``broken``: files written as garbage; ``data``:
+    keys of the data section replaced)."""
+
+    def setup(base: dict, tmp: Path):
+        from PIL import Image
+
+        folder = tmp / "data"
+        folder.mkdir()
+        for row in rows:
+            if row["image"] not in broken and row["image"] != "nope.png":
+                Image.new("RGB", (16, 16), (220, 40, 40)).save(folder / row["image"])
+        for name in broken:
+            (folder / name).write_bytes(b"not an image at all")
+        (folder / "train.jsonl").write_text(_jsonl(*rows))
+        return {"task": "vlm:vqa", "base_model": _tiny("vlm"), "project_name": "run",
+                "data": {"path": str(folder), "train_split": "train",
+                         "column_mapping": {"image_column": "image", "prompt_text_column": "question",
+                                            "text_column": "answer"}, **data},
+                "params": {"max_steps": 2, "batch_size": 2}}
+
+    return setup
+
+
+def _shapes(**changes) -> list[dict]:
+    """Four rows of a colour question; ``changes`` maps a row number (r1 ...) to the fields it replaces."""
+    rows = [{"image": f"img{i}.png", "question": "What colour is the shape?", "answer": "red"} for i in range(4)]
+    for key, fields in changes.items():
+        rows[int(key[1:]) - 1].update(fields)
+    return rows
+
+
+def _grpo(body: str = "", rows: list[dict] | None = None, **params):
+    """An llm-grpo config on four colour prompts, with ``rewards.py`` holding ``body`` (its functions are named in
+    ``params.reward_functions`` as ``{rewards}:<name>``)."""
+
+    def setup(base: dict, tmp: Path):
+        folder = tmp / "data"
+        folder.mkdir()
+        (folder / "train.jsonl").write_text(_jsonl(*(rows or [
+            {"prompt": f"What colour is thing {i}?", "answer": "blue"} for i in range(4)])))
+        (folder / "rewards.py").write_text("import math\n\n\n" + body)
+        values = {"max_steps": 1, "batch_size": 4, "num_generations": 2, "max_completion_length": 4, **params}
+        values["reward_functions"] = [str(e).replace("{rewards}", str(folder / "rewards.py"))
+                                      for e in values.get("reward_functions", ["{rewards}:reward"])]
+        return {"task": "llm-grpo", "base_model": base["base_model"], "project_name": "run",
+                "data": {"path": str(folder), "train_split": "train",
+                         "column_mapping": {"prompt_text_column": "prompt"}},
+                "params": values}
+
+    return setup
+
+
+def _reward(returns: str = "[0.0] * len(completions)", args: str = "completions, **kwargs") -> str:
+    """rewards.py's ``reward`` function (line 4 is its def: ``import math`` and two blank lines come first)."""
+    return f"def reward({args}):\n    return {returns}\n"
+
+
 def _live_run(base: dict, tmp: Path):
     """A run directory that a live process (this one) is writing."""
     import os
@@ -117,9 +175,19 @@ def _live_run(base: dict, tmp: Path):
     return _cfg()(base, tmp)
 
 
+def _qa(text: str = "Paris", start: int = 14) -> dict:
+    """An extractive-qa row in SQuAD's shape."""
+    return {"context": "Anna lives in Paris.", "question": "Where does Anna live?",
+            "answers": {"text": [text], "answer_start": [start]}}
+
+
+_QA_MAP = {"text_column": "context", "question_column": "question", "answer_column": "answers"}
 _REVIEWS = _jsonl(*[{"text": f"review {i} is fine", "label": "pos" if i % 2 else "neg"} for i in range(8)])
 _TEXT_MAP = {"text_column": "text", "target_column": "label"}
 
+
+_KTO_MAP = {"prompt_text_column": "prompt", "text_column": "completion", "target_column": "label"}
+_PAIR_MAP = {"text_column": "chosen", "rejected_text_column": "rejected", "prompt_text_column": "prompt"}
 
 CASES = [
     # --- config
@@ -224,6 +292,29 @@ CASES = [
                {"train.jsonl": _jsonl(*[{"tokens": "Ada met Alan", "tags": ["B-PER", "O", "B-PER"]}] * 6)},
                {"tokens_column": "tokens", "tags_column": "tags"}),
          ("row 1", "list")),
+    Case("qa-answer-start-misses-the-answer", "data",
+         _task("extractive-qa", "bert", {"train.jsonl": _jsonl(*[_qa()] * 3, _qa(start=3), *[_qa()] * 2)}, _QA_MAP),
+         ("the train split's row 4", "'answers' column", "answer_start 3 does not point at the answer 'Paris'",
+          "starts at 14")),
+    Case("qa-answer-column-missing", "data",
+         _task("extractive-qa", "bert", {"train.jsonl": _jsonl(*[{"context": "Anna lives in Paris.",
+                                                                "question": "Where?"}] * 6)}, _QA_MAP),
+         ("'answers'", "answer_column", "not found", "columns: context, question")),
+    Case("qa-answer-longer-than-context", "data",
+         _task("extractive-qa", "bert",
+               {"train.jsonl": _jsonl(_qa(), _qa(text="Anna lives in Paris, a big city.", start=0), *[_qa()] * 4)},
+               _QA_MAP),
+         ("the train split's row 2", "'answers' column", "longer than its context")),
+    Case("qa-flat-answer-not-in-context", "data",
+         _task("extractive-qa", "bert",
+               {"train.jsonl": _jsonl(*[{"context": "Anna lives in Paris.", "question": "Where?", "answer": a}
+                                        for a in ("Paris", "Rome", "Paris", "Paris", "Paris", "Paris")])},
+               {**_QA_MAP, "answer_column": "answer"}),
+         ("the train split's row 2", "'answer' column", "'Rome' is not in its context")),
+    Case("qa-stride-not-below-the-window", "config",
+         _task("extractive-qa", "bert", {"train.jsonl": _jsonl(_qa())}, _QA_MAP, max_seq_length=64,
+               max_doc_stride=64),
+         ("max_doc_stride (64) must be smaller than max_seq_length (64)",)),
     Case("seq2seq-target-column-missing", "data",
          _task("seq2seq", "t5", {"train.jsonl": _jsonl(*[{"dialogue": "a b c", "summary": "a"}] * 6)},
                {"text_column": "dialogue", "target_column": "abstract"}),
@@ -259,4 +350,59 @@ CASES = [
          ("chosen and rejected are equal in every row", "nothing to prefer")),
     Case("chat-template-file-missing", "config", _cfg(data__chat_template="./no/such/template.jinja"),
          ("template",)),
+    Case("vlm-image-file-missing", "data", _vlm(_shapes(r2={"image": "nope.png"})),
+         ("row 2 of the train split", "'image' column", "nope.png", "does not exist")),
+    Case("vlm-image-unreadable", "data", _vlm(_shapes(r3={"image": "broken.png"}), broken=("broken.png",)),
+         ("row 3 of the train split", "'image' column", "broken.png", "not a readable image")),
+    Case("vlm-empty-answer", "data", _vlm(_shapes(r4={"answer": "  "})),
+         ("row 4 of the train split", "'answer' column", "empty", "fill or remove the row")),
+    Case("grpo-reward-raises", "config", _grpo(_reward("[1 / 0 for c in completions]")),
+         ("reward function 'reward' failed", "ZeroDivisionError", "rewards.py line 5", "dry call before training")),
+    Case("grpo-reward-wrong-count", "config", _grpo(_reward("[1.0]")),
+         ("reward function 'reward' returned 1 values for 4 completions", "one number (or None) per completion")),
+    Case("grpo-reward-nan", "config", _grpo(_reward("[math.nan] * len(completions)")),
+         ("reward function 'reward' returned nan for completion 1", "finite number")),
+    Case("grpo-reward-not-a-number", "config", _grpo(_reward("['good'] * len(completions)")),
+         ("reward function 'reward' returned a str", "rewards are numbers")),
+    Case("grpo-reward-missing-column", "config", _grpo(_reward(args="completions, solution, **kwargs")),
+         ("'reward' failed", "solution", "the data columns passed to it are: answer")),
+    Case("grpo-reward-without-kwargs", "config", _grpo(_reward(args="completions")),
+         ("'reward' failed", "add **kwargs")),
+    Case("grpo-reward-file-missing", "config", _grpo(reward_functions=["./no/such/rewards.py:reward"]),
+         ("reward file './no/such/rewards.py' does not exist",)),
+    Case("grpo-reward-function-missing", "config", _grpo("def other(completions, **kwargs):\n    return []\n"),
+         ("no function 'reward' in", "functions there: other")),
+    Case("grpo-reward-misspelled-builtin", "config", _grpo(reward_functions=["think_format_rewards"]),
+         ("params.reward_functions", "did you mean 'think_format_reward'")),
+    Case("grpo-no-reward-functions", "config", _grpo(reward_functions=[]), ("give at least one reward function",)),
+    Case("grpo-generations-do-not-divide", "config", _grpo(num_generations=3),
+         ("not a multiple of num_generations 3",)),
+    Case("grpo-vllm-on-cpu", "config", _grpo(_reward(), use_vllm=True), ("params.use_vllm",)),
+    Case("grpo-empty-prompt", "data", _grpo(_reward(), rows=[{"prompt": "Hi", "answer": "a"},
+                                                             {"prompt": " ", "answer": "b"}]),
+         ("row 2 of the train split: the prompt is empty",)),
+    Case("vlm-vqa-without-question", "config",
+         _vlm(_shapes(), column_mapping={"image_column": "image", "text_column": "answer"}),
+         ("vlm:vqa needs prompt_text_column", "vlm:captioning")),
+    # --- the preference family and the LoRA variants
+    Case("kto-label-not-a-boolean", "data",
+         _file("kto.jsonl", _jsonl({"prompt": "Q?", "completion": " yes", "label": "good"},
+                                   {"prompt": "Q?", "completion": " no", "label": "bad"},
+                                   {"prompt": "Q?", "completion": " eh", "label": "maybe"},
+                                   {"prompt": "Q?", "completion": " ok", "label": "good"}),
+               task="llm-kto", data__column_mapping=_KTO_MAP),
+         ("row 3 of the train split", "the label (target_column) is 'maybe'", "true/false, 1/0 or good/bad")),
+    Case("kto-without-label-column", "config", _cfg(task="llm-kto", data__column_mapping={"text_column": "text"}),
+         ("llm-kto needs target_column",)),
+    Case("kto-batch-of-one", "config", _cfg(task="llm-kto", data__column_mapping=_KTO_MAP, params__batch_size=1),
+         ("batch_size must be 2 or more", "KL term")),
+    Case("dpo-unknown-loss-type", "config",
+         _cfg(task="llm-dpo", data__column_mapping=_PAIR_MAP, params__dpo_loss_type="simpo"),
+         ("params.dpo_loss_type", "'simpo' is not allowed", "choose one of", "sigmoid")),
+    Case("dpo-exo-pair-without-smoothing", "config",
+         _cfg(task="llm-dpo", data__column_mapping=_PAIR_MAP, params__dpo_loss_type="exo_pair"),
+         ("exo_pair needs dpo_label_smoothing > 0",)),
+    Case("lora-pissa-with-quantization", "config",
+         _cfg(params__peft=True, params__quantization="int4", params__lora_init="pissa"),
+         ("lora_init 'pissa' with quantization 'int4'", "set quantization: null")),
 ]

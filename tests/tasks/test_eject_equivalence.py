@@ -37,6 +37,9 @@ CASES = {
     "token_classification": ("token_classification", "bert", "token-classification", 60,
                              {"tokens_column": "tokens", "tags_column": "tags"}, "valid",
                              {**TRAINER, "max_seq_length": 32}),
+    "extractive-qa": ("extractive-qa", "bert", "extractive-qa", 60,  # windows of 32 tokens; the held-out split
+                      {"text_column": "context", "question_column": "question", "answer_column": "answers"}, None,
+                      {**TRAINER, "max_seq_length": 32, "max_doc_stride": 8}),
     "seq2seq-lora": ("seq2seq", "t5", "seq2seq", 40, {"text_column": "dialogue", "target_column": "summary"}, None,
                      {**TRAINER, "max_seq_length": 48, "max_target_length": 16, "peft": True, "lora_r": 4,
                       "lora_alpha": 8, "merge_adapter": True}),

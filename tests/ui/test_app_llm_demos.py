@@ -11,7 +11,9 @@ from ui_helpers import text_of, wait_until
 
 from tunewidgets.config.tasks import TASKS
 
-LLM_TASKS = [name for name, spec in TASKS.items() if spec.chat_template]
+# Tasks that learn from a loss on the data; llm-grpo learns from rewards (its demo: tests/ui/test_app_grpo.py).
+LLM_TASKS = [name for name, spec in TASKS.items() if spec.chat_template
+             and "reward_functions" not in spec.params.model_fields]
 
 
 @pytest.mark.slow

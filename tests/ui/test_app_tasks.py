@@ -18,7 +18,7 @@ IMAGES = {"image_classification", "image_regression", "object_detection"}
 LABELS = {"text_classification": "positive", "text_regression": "numeric", "token_classification": "B-PER",
           "image_classification": "10 classes", "image_regression": "numeric", "object_detection": "objects",
           "sentence-transformers:pair_class": "3 classes", "sentence-transformers:pair_score": "numeric",
-          "tabular": "2 classes"}
+          "tabular": "2 classes", "extractive-qa": "Answer lengths"}
 
 
 def _demo(app, task):

@@ -16,9 +16,15 @@ from tunewidgets.ui.export import cli_command, config_yaml, download_link, eject
 def _config(demo, task="llm-sft", **params):
     data = {"path": demo["data"]["sft-chat"], "train_split": "train", "valid_split": "valid",
             "chat_template": "chatml", "column_mapping": {"text_column": "messages"}}
-    if task in ("llm-dpo", "llm-orpo", "llm-reward"):
+    if task in ("llm-dpo", "llm-orpo", "llm-reward", "llm-cpo"):
         data = {"path": demo["data"]["preference"], "column_mapping": {
             "text_column": "chosen", "rejected_text_column": "rejected", "prompt_text_column": "prompt"}}
+    if task == "llm-kto":  # the script is only compiled here: a label column is named, not read
+        data = {"path": demo["data"]["preference"], "column_mapping": {
+            "text_column": "chosen", "target_column": "label", "prompt_text_column": "prompt"}}
+    if task == "llm-grpo":  # prompts, and the chosen/rejected columns go to the reward functions
+        data = {"path": demo["data"]["preference"], "column_mapping": {"prompt_text_column": "prompt"}}
+        params = {"reward_functions": ["think_format_reward"], **params}
     return load_config({"task": task, "base_model": demo["model"], "project_name": "exp", "data": data,
                         "params": params, "hub": {"token": "hf_secret_sentinel"}})
 

@@ -12,6 +12,20 @@ from pydantic import model_validator
 
 from .fields import ADVANCED, BASIC, HIDDEN, field
 from .params_common import TrainingParams
+from .params_peft import LoraInit, check_lora_variants, lora_init_field, use_dora_field, use_rslora_field
+
+# TRL 1.16's DPOConfig.loss_type values, in its order (trl/trainer/dpo_config.py).
+DPO_LOSS_TYPES = Literal["sigmoid", "hinge", "ipo", "exo_pair", "nca_pair", "robust", "bco_pair", "sppo_hard", "aot",
+                         "aot_unpaired", "apo_zero", "apo_down", "discopop", "sft", "sigmoid_norm"]
+
+
+def check_dpo_loss(loss_type: str, label_smoothing: float) -> None:
+    """What DPOTrainer would refuse (or only warn about) once the model is loaded, said before anything loads."""
+    if loss_type == "exo_pair" and label_smoothing == 0:
+        raise ValueError("dpo_loss_type exo_pair needs dpo_label_smoothing > 0 (its epsilon; the EXO paper: 1e-3)")
+    if loss_type == "robust" and label_smoothing >= 0.5:
+        raise ValueError(f"dpo_label_smoothing {label_smoothing:g} with dpo_loss_type robust: the chance a label is "
+                         "flipped must be below 0.5 (the paper: 0.1)")
 
 
 class LLMParams(TrainingParams):
@@ -38,6 +52,9 @@ class LLMParams(TrainingParams):
     lora_r: int = field(16, "LoRA rank.", ADVANCED, ge=1, le=4096)
     lora_alpha: int = field(32, "LoRA alpha (scale).", ADVANCED, ge=1)
     lora_dropout: float = field(0.05, "LoRA dropout.", ADVANCED, ge=0, lt=1)
+    use_dora: bool = use_dora_field()
+    use_rslora: bool = use_rslora_field()
+    lora_init: LoraInit = lora_init_field()
     merge_adapter: bool = field(
         False, "Save the base model with the adapter merged in as the run's model; the adapter stays in adapter/.",
         ADVANCED,
@@ -59,6 +76,14 @@ class LLMParams(TrainingParams):
         ADVANCED,
     )
     dpo_beta: float = field(0.1, "Beta of DPO and ORPO's odds-ratio weight.", ADVANCED, gt=0)
+    dpo_loss_type: DPO_LOSS_TYPES = field(
+        "sigmoid", "llm-dpo: TRL's DPO loss (sigmoid is DPO's; ipo, hinge, robust, exo_pair, apo_zero ...).", ADVANCED
+    )
+    dpo_label_smoothing: float = field(
+        0.0, "llm-dpo: label smoothing of robust (the chance a preference is flipped, < 0.5; its paper: 0.1: "
+        "conservative DPO), aot and aot_unpaired; exo_pair's epsilon (> 0, its paper: 1e-3); the other losses "
+        "ignore it.", ADVANCED, ge=0, lt=1,
+    )
     max_prompt_length: int = field(
         128, "DPO, ORPO, reward: when prompt + answer exceed block_size, the prompt keeps its last this many tokens.",
         ADVANCED, ge=1,
@@ -77,6 +102,10 @@ class LLMParams(TrainingParams):
         None, "Pack several examples per sequence (default: off on CPU, where it was measured slower; on on GPU).",
         ADVANCED,
     )
+    neftune_noise_alpha: float | None = field(
+        None, "llm-sft: NEFTune, noise of this scale on the input embeddings while training (null: off; the paper "
+        "uses 5).", ADVANCED, gt=0,
+    )
     trainer: Literal["default", "generic", "sft", "reward", "dpo", "orpo"] | None = field(
         None, "AutoTrain's trainer name; the task already says it.", HIDDEN
     )
@@ -85,6 +114,8 @@ class LLMParams(TrainingParams):
     def _check_llm_rules(self):
         if self.quantization and not self.peft:
             raise ValueError(f"quantization '{self.quantization}' needs peft: true (QLoRA trains an adapter)")
+        check_lora_variants(self)
+        check_dpo_loss(self.dpo_loss_type, self.dpo_label_smoothing)
         sizes = self.block_size if isinstance(self.block_size, list) else [self.block_size]
         for size in sizes:
             if size != -1 and size < 1:

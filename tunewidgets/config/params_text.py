@@ -8,6 +8,7 @@ from pydantic import model_validator
 
 from .fields import ADVANCED, BASIC, field
 from .params_common import EarlyStoppingMixin, TrainingParams
+from .params_peft import LoraInit, check_lora_variants, lora_init_field, use_dora_field, use_rslora_field
 
 
 class TextClassificationParams(EarlyStoppingMixin, TrainingParams):
@@ -40,12 +41,16 @@ class Seq2SeqParams(EarlyStoppingMixin, TrainingParams):
     lora_alpha: int = field(32, "LoRA alpha (scale).", ADVANCED, ge=1)
     lora_dropout: float = field(0.05, "LoRA dropout.", ADVANCED, ge=0, lt=1)
     target_modules: str = field("all-linear", "LoRA target modules.", ADVANCED)
+    use_dora: bool = use_dora_field()
+    use_rslora: bool = use_rslora_field()
+    lora_init: LoraInit = lora_init_field()
     merge_adapter: bool = field(False, "Merge the adapter into the model when training ends.", ADVANCED)
 
     @model_validator(mode="after")
     def _check_peft(self):
         if self.quantization and not self.peft:
             raise ValueError(f"quantization '{self.quantization}' needs peft: true")
+        check_lora_variants(self)
         return self
 
 

@@ -80,7 +80,7 @@ class Predict:
     """Try the model: what the box asks for and the hook that answers (returns a tasks.base.Prediction)."""
 
     run: Hook  # (model, processor, value, **options) -> Prediction
-    input: str = "text"  # text | image
+    input: str = "text"  # text | image | image_text (an image and a prompt, passed as prompt=)
     button: str = "Predict"
     placeholder: str = "Text for the trained model"
     options: tuple[str, ...] = ()  # of "max_new_tokens", "chat"

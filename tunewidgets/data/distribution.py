@@ -19,10 +19,11 @@ LIMIT = 5000
 
 @dataclass
 class Distribution:
-    """Counts per class (``kind == "classes"``) or a numeric summary (``kind == "values"``)."""
+    """Counts per class (``kind == "classes"``), a numeric summary (``kind == "values"``), or both for the
+    lengths of answers (``kind == "lengths"``: counts per length in words, in order)."""
 
     column: str
-    kind: str  # classes | values
+    kind: str  # classes | values | lengths
     rows: int  # rows looked at
     exact: bool  # True when every row of the split was counted
     counts: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
@@ -70,6 +71,8 @@ def summarize(column: str, values: list[Any], *, kind: str = "auto", exact: bool
         counts = sorted(class_counts.items(), key=lambda item: (-item[1], item[0]))
         return Distribution(column, "classes", sum(class_counts.values()), True, counts)
     rows = len(values)
+    if kind == "answers":
+        return _answer_lengths(column, values, exact)
     if kind in ("tags", "objects"):
         values, unit = _flatten(values, kind), kind
         kind = "classes"
@@ -87,6 +90,28 @@ def summarize(column: str, values: list[Any], *, kind: str = "auto", exact: bool
     counter = Counter(label for label in map(_label, values) if label is not None)
     counts = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
     return Distribution(column, "classes", rows, exact, counts, unit=unit)
+
+
+MAX_WORDS = 10  # answers this long or longer share one bar
+
+
+def _answer_lengths(column: str, values: list[Any], exact: bool) -> Distribution:
+    """How long the answers are, in words (SQuAD-style answers or answer texts; see qa.py), and how many
+    questions have none: a model learns spans of about these lengths (max_answer_length caps them)."""
+    from .qa import answer_words
+
+    words = [answer_words(value) for value in values]
+    answered = sorted(n for n in words if n)
+    counts = [("no answer", sum(1 for n in words if n == 0))]
+    counts += [(f"{n} word{'s' if n > 1 else ''}", answered.count(n)) for n in range(1, MAX_WORDS)]
+    counts.append((f"{MAX_WORDS}+ words", sum(1 for n in answered if n >= MAX_WORDS)))
+    summary = {}
+    if answered:
+        middle = len(answered) // 2
+        median = answered[middle] if len(answered) % 2 else (answered[middle - 1] + answered[middle]) / 2
+        summary = {"min": answered[0], "median": median, "mean": sum(answered) / len(answered), "max": answered[-1]}
+    return Distribution(column, "lengths", len(values), exact, [(k, n) for k, n in counts if n], summary,
+                        unit="answers")
 
 
 def label_distribution(source: Any, split: str, column: str, *, kind: str = "auto",

@@ -210,7 +210,7 @@ class Run:
         from ..config.loader import dump_config
         from .follow import Follower, spawn_training
 
-        workdir = self.rundir.path.parent
+        workdir = self.rundir.path.parents[len(Path(self.config.project_name).parts) - 1]  # a/b: two up
         workdir.mkdir(parents=True, exist_ok=True)
         config_path = workdir / f".{self.config.project_name.replace('/', '_')}.yml"
         dump_config(self.config, config_path)

@@ -44,3 +44,5 @@ class Prediction:
 
     text: str
     objects: dict | None = None  # {"bbox": [[x, y, w, h], ...], "category": [...]}
+    context: str | None = None  # the text an answer was found in (extractive QA), shown with the span marked
+    span: tuple[int, int] | None = None  # the answer's (start, end) characters in ``context``

@@ -24,6 +24,10 @@ def demo_cli(argv: list[str] | None = None) -> int:
 
     try:
         paths = make_demo(args.dir, kind=args.kind)
+        if args.kind in ("vlm", "idefics3", "paligemma"):  # a vision-language model: the coloured shapes too
+            from .vlm_data import make_vlm_demo_data
+
+            paths["data"].update(make_vlm_demo_data(f"{args.dir}/data"))
     except OSError as exc:
         print(f"error: cannot build the demo in {args.dir}: {exc}", file=sys.stderr)
         return 2

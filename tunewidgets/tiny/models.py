@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .task_data import DETECTION_CATEGORIES
+from .vlm import build_tiny_idefics3, build_tiny_paligemma, build_tiny_vlm
 from .vocab import IM_END, build_t5_tokenizer, build_tokenizer, build_wordpiece_tokenizer
 
 
@@ -153,6 +154,9 @@ _MODEL_BUILDERS: dict[str, Callable[..., str]] = {
     "t5": build_tiny_t5,
     "vit": build_tiny_vit,
     "yolos": build_tiny_yolos,
+    "vlm": build_tiny_vlm,  # LLaVA-style, with a chat template (tiny/vlm.py)
+    "paligemma": build_tiny_paligemma,  # PaliGemma-style: no chat template, prefix and suffix
+    "idefics3": build_tiny_idefics3,  # SmolVLM-style: image tiles, a chat template
 }
 
 

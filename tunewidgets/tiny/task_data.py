@@ -16,6 +16,10 @@ TASK_DEMO_KINDS = (
     "st-pair", "st-pair-class", "st-pair-score", "st-triplet", "st-qa",
     "image-classification", "image-regression", "object-detection",
     "tabular-classification", "tabular-regression",
+    "extractive-qa", "extractive-qa-flat",
+    "vlm-vqa", "vlm-captioning",  # coloured shapes with questions or captions (vlm_data.py)
+    "grpo-colours", "grpo-colours-chat",  # colour questions and a reward file for llm-grpo (grpo_data.py)
+    "kto-facts", "kto-facts-chat",  # answers marked desirable or not, for llm-kto (kto_data.py)
 )
 DETECTION_CATEGORIES = ("red box", "blue bar")
 
@@ -123,6 +127,10 @@ def _task_rows(kind: str, n: int, seed: int, int_labels: bool = False) -> list[d
                 rows.append({"question": q.capitalize(), "answer": f"The answer is {a}."})
             else:
                 raise ValueError(f"unknown task demo kind {kind!r}; choose one of {list(TASK_DEMO_KINDS)}")
+        elif kind in ("extractive-qa", "extractive-qa-flat"):  # SQuAD's shape, or flat answer columns
+            from .qa_data import qa_row
+
+            rows.append(qa_row(rng, i, flat=kind.endswith("-flat")))
         else:
             raise ValueError(f"unknown task demo kind {kind!r}; choose one of {list(TASK_DEMO_KINDS)}")
     return rows
@@ -194,17 +202,32 @@ def make_task_demo(kind: str, out_dir: str | Path, n: int = 200, seed: int = 0,
     conll2003's columns id, tokens, pos_tags, chunk_tags, ner_tags as integers, see CONLL_TAGS),
     ``seq2seq`` (samsum's id, dialogue, summary), ``st-pair`` (anchor, positive), ``st-pair-class``
     (all-nli's premise, hypothesis, label 0/1/2), ``st-pair-score`` (sentence1, sentence2, score),
-    ``st-triplet`` (anchor, positive, negative), ``st-qa`` (question, answer).
+    ``st-triplet`` (anchor, positive, negative), ``st-qa`` (question, answer), ``extractive-qa`` (SQuAD's
+    id, context, question, answers: {text, answer_start}; see qa_data.py) and ``extractive-qa-flat`` (its
+    answer as answer_text and answer_start columns).
 
     Image kinds write folders: ``image-classification`` a ``<split>/<class>/*.png`` folder of
     scikit-learn's digits (``n=None`` for all 1797); ``image-regression`` ``<split>/`` with PNGs and
     a ``metadata.csv`` (file_name, target: the digit); ``object-detection`` ``<split>/`` with PNGs
     and a ``metadata.jsonl`` (file_name, objects: {bbox: [[x, y, w, h]], category: [0 or 1]}).
     Tabular kinds write scikit-learn's breast_cancer (classification, column ``target``) or diabetes
-    (regression) as ``<split>.csv`` files.
+    (regression) as ``<split>.csv`` files. ``vlm-vqa`` and ``vlm-captioning`` write ``<split>/`` with PNGs of
+    coloured shapes and a ``metadata.jsonl`` (file_name, question, answer; or file_name, caption).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if kind.startswith("vlm-"):
+        from .vlm_data import make_vlm_demo
+
+        return make_vlm_demo(kind, out, n=n, seed=seed, splits=splits)
+    if kind.startswith("grpo-"):
+        from .grpo_data import make_grpo_demo
+
+        return make_grpo_demo(kind, out, n=n, seed=seed, splits=splits)
+    if kind.startswith("kto-"):
+        from .kto_data import make_kto_demo
+
+        return make_kto_demo(kind, out, n=n, seed=seed, splits=splits)
     if kind in ("tabular-classification", "tabular-regression"):
         from sklearn.datasets import load_breast_cancer, load_diabetes
 

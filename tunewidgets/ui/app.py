@@ -36,6 +36,7 @@ from .history import HistoryPanel
 from .model_panel import ModelPanel
 from .params_panel import ParamsPanel
 from .results_panel import ResultsPanel
+from .reward_view import RewardPicker
 from .task_panel import TaskPanel
 from .train_panel import TrainPanel
 
@@ -85,6 +86,9 @@ class TrainerApp:
                                     confine)
         self.checks_panel = ChecksPanel(lambda: self.config, self._rows, self.background, report)
         self.params_panel = ParamsPanel(task, self._changed)
+        self.reward_picker = RewardPicker(lambda: self.params_panel.params_form, self.workdir, self._user_namespace,
+                                          report, confine)  # shown for tasks with reward_functions (llm-grpo)
+        self.params_panel.extra.children = [self.reward_picker.widget]
         self.train_panel = TrainPanel(self._train_clicked, self.stop, self._resume_clicked, self._run_ended, report)
         self.export_panel = ExportPanel(self.workdir, self._before_save, report, confine)
         self.load_panel = LoadPanel(self._load_config, report, confine)
@@ -112,6 +116,7 @@ class TrainerApp:
         self.checks_panel.set_task(task)
         self.model_panel.set_task(task)
         self.train_panel.plot.scores = TASKS[task].scores
+        self.reward_picker.set_visible_for()
         self._building = False
         if unknown_task:
             theme.set_message(self.header_message, f"unknown task '{unknown_task}': choose one in the Task panel")
@@ -221,6 +226,7 @@ class TrainerApp:
     def export_yaml(self, path: str | Path | None = None) -> str:
         """The YAML Train would run (equal to the run's config.yml); written to ``path`` if given."""
         self.data_panel.save_in_memory_data()
+        self.reward_picker.refresh_snapshots()
         from .export import config_yaml
 
         text = config_yaml(self.config)
@@ -336,9 +342,10 @@ class TrainerApp:
         try:
             self.data_panel.set_task(task)
             self.params_panel.set_task(task)
+            self.reward_picker.set_visible_for()
             self.checks_panel.set_task(task)
-            was = self.model_panel.spec
-            if was is not None and was.model_param and not TASKS[task].model_param:
+            previous = self.model_panel.spec  # (not ``was``: that one restores _building below)
+            if previous is not None and previous.model_param and not TASKS[task].model_param:
                 self.model_panel.text.value = ""  # a family the params named is no Hub model
             self.model_panel.set_task(task)
             self.train_panel.plot.scores = TASKS[task].scores
@@ -373,6 +380,7 @@ class TrainerApp:
             self.train_panel.refuse("a run is in progress: wait for it or click Stop before starting another")
             return None
         self.data_panel.save_in_memory_data()
+        self.reward_picker.refresh_snapshots()  # the notebook's reward functions as they are now
         problems, config, error = self._collect()
         if resume:
             problems = [p for p in problems if "already holds a run" not in p]
@@ -434,6 +442,20 @@ class TrainerApp:
         self.history_panel.refresh()
         self.params_panel.update_device()  # torch is imported now: the exact rule
         self._refresh()
+        self._refresh_when_released(run)
+
+    def _refresh_when_released(self, run) -> None:
+        """The run's lock is let go just after its last event: look again once it is, or Train would stay
+        blocked by a "live run" that has ended."""
+        def wait() -> None:
+            import time
+
+            deadline = time.monotonic() + 60
+            while holder(run.rundir.path) is not None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self._refresh()
+
+        threading.Thread(target=wait, name="tunewidgets-after-run", daemon=True).start()
 
     # ------------------------------------------------------------------ loading and attaching
 
@@ -453,6 +475,7 @@ class TrainerApp:
                     self.task_panel.set_task(config.task)
                 self.model_panel.set_model(config.base_model)
                 self.params_panel.set_config(config)
+                self.reward_picker.set_visible_for()
                 self._sync_param_model()
                 self.data_panel.set_config(config.data)
             finally:
@@ -495,6 +518,7 @@ class TrainerApp:
 
     def _before_save(self) -> RunConfig | None:
         self.data_panel.save_in_memory_data()
+        self.reward_picker.refresh_snapshots()
         self._refresh()
         return self._config
 

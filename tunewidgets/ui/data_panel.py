@@ -22,7 +22,7 @@ from . import theme
 from .confine import Confinement
 from .distribution_view import distribution_html, target_of
 from .mapping import MappingEditor
-from .tables import describe_preview, preview_table
+from .tables import PREVIEW_ROWS, describe_preview, preview_table
 from .variables import list_variables, rows_text, table_kind
 
 SOURCES = [("File or folder", "path"), ("Upload", "upload"), ("Hub dataset", "hub"), ("Kernel variable", "variable")]
@@ -54,6 +54,7 @@ class DataPanel:
         self._snapshot: tuple | None = None  # (train, valid, data fields) last written by save_in_memory_data
         self._previewed: tuple[Any, str] | None = None  # (source, split) of the preview on show
         self._distribution_key: tuple | None = None
+        self._marked = False  # the preview on show has highlighted spans
         self._suspend = False
         guard = theme.guarded(self._report, report_unexpected)
 
@@ -487,12 +488,29 @@ class DataPanel:
 
     def _build_mapping(self, reguess: bool) -> None:
         self.mapping_editor.rebuild(self.task, self.columns, self.sample_rows(), reguess)
+        self.show_marks()
         self.show_distribution()
         self.on_change()
 
     def _mapping_changed(self) -> None:
+        self.show_marks()
         self.show_distribution()
         self.on_change()
+
+    def show_marks(self) -> None:
+        """Redraw the preview with the spans the task highlights once its columns are mapped (an answer in
+        its context); a task without marks keeps the plain table."""
+        hook = TASKS[self.task].marks
+        if self.frame is None or (hook is None and not self._marked):
+            return
+        marks = None
+        if hook is not None and not self.mapping_error:
+            try:
+                marks = hook(self.frame.head(PREVIEW_ROWS).to_dict("records"), self.mapping())
+            except Exception:  # noqa: BLE001 - highlighting is a hint; training reports real errors
+                marks = None
+        self._marked = any(marks or [])
+        self.preview_html.value = preview_table(self.frame, self.columns, readable=self.confine.readable, marks=marks)
 
     def show_distribution(self) -> None:
         """Class counts (or a numeric summary) of the mapped label column, for the tasks that have one."""

@@ -29,6 +29,8 @@ def _scope(dist) -> str:
 
 def distribution_html(dist) -> str:
     """Bars (classes) or min/median/mean/max (values) for a Distribution."""
+    if dist.kind == "lengths":
+        return _lengths_html(dist)
     if dist.kind == "values":
         if not dist.summary:
             return theme.help_html(f"'{dist.column}': no numbers in {_scope(dist)}")
@@ -64,3 +66,23 @@ def distribution_html(dist) -> str:
     return (f'<div class="tw-distribution"><b style="font-size:13px">Label distribution: '
             f'{theme.esc(dist.column)}</b> {theme.help_html("; ".join(note))}'
             f'<table style="border-collapse:collapse;font-size:12px;margin-top:4px">{"".join(bars)}</table></div>')
+
+
+def _lengths_html(dist) -> str:
+    """Bars per answer length in words, shortest first, with the median and longest."""
+    total = dist.total
+    if not total:
+        return theme.help_html(f"'{dist.column}': no answers in {_scope(dist)}")
+    top = max(count for _, count in dist.counts)
+    bars = "".join(
+        f'<tr><td style="text-align:right;padding-right:6px;white-space:nowrap">{theme.esc(label)}</td>'
+        f'<td style="width:260px"><div style="background:#4c78a8;height:12px;'
+        f'width:{max(1, round(240 * count / top))}px"></div></td>'
+        f'<td style="white-space:nowrap"><small>{count:,} ({count / total:.0%})</small></td></tr>'
+        for label, count in dist.counts)
+    summary = dist.summary
+    note = f"words per answer over {_scope(dist)}" + (
+        f"; median {summary['median']:.3g}, longest {summary['max']:.0f}" if summary else "")
+    return (f'<div class="tw-distribution tw-lengths"><b style="font-size:13px">Answer lengths: '
+            f'{theme.esc(dist.column)}</b> {theme.help_html(note)}'
+            f'<table style="border-collapse:collapse;font-size:12px;margin-top:4px">{bars}</table></div>')

@@ -41,9 +41,10 @@ class ParamsPanel:
         self.device = widgets.HTML(theme.help_html("Device: detecting ..."))
         self.device.add_class("tw-device")
         self.params_holder = widgets.VBox([self.params_form.widget])
+        self.extra = widgets.VBox()  # helpers shown above the params form by the app (the reward picker)
         self.widget = theme.section(
             5, "Hyperparameters",
-            [self.device, self.run_form.widget, self.params_holder, self.hub_box], theme.PARAMS,
+            [self.device, self.run_form.widget, self.extra, self.params_holder, self.hub_box], theme.PARAMS,
             "Generated from the task's schema; hover a name for its help. Checked as you type.")
         self._device_info = None
 

@@ -26,7 +26,8 @@ METRIC_COLOURS = ("#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 MAX_METRICS = len(METRIC_COLOURS)
 # Evaluation scores worth a curve (higher is better, on a comparable scale); errors in the target's own
 # units (mse, mae, rmse) and timings are left to the metrics table.
-_QUALITY = re.compile(r"(?:^|_)(accuracy|f1|precision|recall|r2|map|map_\d+|rouge\w*|bleu|mrr|ndcg|spearman|pearson)"
+_QUALITY = re.compile(r"(?:^|_)(accuracy|f1|precision|recall|r2|map|map_\d+|rouge\w*|bleu|mrr|ndcg|spearman|pearson"
+                      r"|exact_match)"
                       r"(?:@\d+)?(?:_|$)")
 _PREFERRED = ("accuracy", "f1", "r2", "map", "rougeL", "spearman", "mrr", "ndcg", "bleu", "precision", "recall")
 

@@ -60,6 +60,9 @@ class ResultsPanel:
                                        description="Prompt", style=theme.label_style(),
                                        layout=widgets.Layout(width=theme.WIDE_WIDTH, height="60px"))
         self.prompt.add_class("tw-prompt")
+        self.query = widgets.Textarea(description="Question", style=theme.label_style(),  # a task's predict.query
+                                      layout=widgets.Layout(width=theme.WIDE_WIDTH, height="40px", display="none"))
+        self.query.add_class("tw-query")
         self.max_new_tokens = widgets.BoundedIntText(value=48, min=1, max=4096, description="Max new tokens",
                                                      style=theme.label_style(),
                                                      layout=widgets.Layout(width="260px"))
@@ -77,7 +80,7 @@ class ResultsPanel:
         self.task = default_task()
         self.generate_button.on_click(guard(lambda _b: self.generate()))
         try_box = widgets.VBox([
-            widgets.HTML('<b style="font-size:13px">Try the model</b>'), self.prompt,
+            widgets.HTML('<b style="font-size:13px">Try the model</b>'), self.prompt, self.query,
             theme.row(self.image_upload, self.max_new_tokens, self.chat, self.generate_button), self.output,
             self.message])
         try_box.add_class("tw-try")
@@ -119,35 +122,41 @@ class ResultsPanel:
         its button, its options); a task without one says so."""
         self.task = task or self.task
         predict = TASKS[self.task].predict
-        image = predict is not None and predict.input == "image"
+        kind = predict.input if predict is not None else "text"
         options = predict.options if predict is not None else ()
-        self.prompt.layout.display = "none" if image else None
-        self.image_upload.layout.display = None if image else "none"
+        self.prompt.layout.display = "none" if kind == "image" else None  # image_text: an image and a prompt
+        self.image_upload.layout.display = None if kind in ("image", "image_text") else "none"
         self.generate_button.description = predict.button if predict is not None else "Predict"
         self.chat.layout.display = None if "chat" in options else "none"
         self.max_new_tokens.layout.display = None if "max_new_tokens" in options else "none"
         self.prompt.placeholder = predict.placeholder if predict is not None else ""
+        self.query.layout.display = None if predict is not None and predict.query else "none"
+        self.query.placeholder = (predict.query or "") if predict is not None else ""
         self.generate_button.disabled = not enabled or predict is None
         self.generate_button.tooltip = note if predict is not None else "this task has no Try the model: use app.model"
 
     def generate(self) -> None:
         predict = TASKS[self.task].predict
-        if predict is not None and predict.input == "image":
+        prompt = self.prompt.value.strip()
+        if predict is not None and predict.input in ("image", "image_text"):
             if not self.image_upload.value:
                 self._error("choose an image first")
                 return
             value = bytes(self.image_upload.value[0]["content"])
         else:
-            value = self.prompt.value.strip()
+            value = prompt
         if not value:
             self._error("type a prompt first")
+            return
+        if predict is not None and predict.query and not self.query.value.strip():
+            self._error("type a question first")
             return
         theme.set_message(self.message, None)
         self.output.value = theme.help_html("generating ...")
         self.generate_button.disabled = True
-        self.background.start("generate", lambda: self._generate(value))
+        self.background.start("generate", lambda: self._generate(value, prompt))
 
-    def _generate(self, value) -> None:
+    def _generate(self, value, prompt: str = "") -> None:
         from ..errors import TunewidgetsError
 
         predict = TASKS[self.task].predict
@@ -158,8 +167,12 @@ class ResultsPanel:
                 return
             options = {"max_new_tokens": self.max_new_tokens.value, "chat": self.chat.value}
             options = {key: options[key] for key in predict.options}
+            if predict.input == "image_text":  # the prompt beside the image (may be empty: the task's default)
+                options["prompt"] = prompt
+            if predict.query:  # a question about the text (its answer is a span of it)
+                options["query"] = self.query.value.strip()
             picture = ""
-            if predict.input == "image":
+            if predict.input in ("image", "image_text"):
                 import io
 
                 from PIL import Image
@@ -168,13 +181,13 @@ class ResultsPanel:
 
                 value = Image.open(io.BytesIO(value))
             answer = predict.run(model, processor, value, **options)
-            if predict.input == "image":
+            if predict.input in ("image", "image_text"):
                 uri = thumbnail_uri(value, answer.objects, size=160)
                 picture = f'<img class="tw-predicted-image" src="{uri}" style="max-width:160px">' if uri else ""
             self.output.value = (f'{picture}<div class="tw-generated" style="white-space:pre-wrap;'
                                  f'font-family:monospace;font-size:12px;border-left:3px solid {theme.GREEN};'
                                  'padding:4px 8px">'
-                                 f"{theme.esc(answer.text) or '(empty)'}</div>")
+                                 f"{theme.esc(answer.text) or '(empty)'}</div>" + _span_html(answer))
         except TunewidgetsError as exc:
             self._error(str(exc))
         except Exception as exc:  # noqa: BLE001 - shown, never raised
@@ -188,3 +201,15 @@ class ResultsPanel:
     def _error(self, text: str) -> None:
         self.output.value = ""
         theme.set_message(self.message, text, "error")
+
+
+def _span_html(answer) -> str:
+    """The text an answer was found in, with the answer's span marked (nothing for other predictions)."""
+    if answer.context is None:
+        return ""
+    text, inner = answer.context, theme.esc(answer.context)
+    if answer.span is not None:
+        start, end = answer.span
+        inner = (f'{theme.esc(text[:start])}<mark class="tw-answer-span" style="background:{theme.LOSS_SHADE}">'
+                 f'{theme.esc(text[start:end])}</mark>{theme.esc(text[end:])}')
+    return f'<div class="tw-answer-context" style="white-space:pre-wrap;font-size:12px;padding:4px 8px">{inner}</div>'

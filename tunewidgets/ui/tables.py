@@ -46,11 +46,12 @@ def _image_cell(value: Any, objects: Any, readable: Callable[[str], bool] | None
 
 
 def preview_table(frame, columns: list[tuple[str, str]], rows: int = PREVIEW_ROWS,
-                  readable: Callable[[str], bool] | None = None) -> str:
+                  readable: Callable[[str], bool] | None = None, marks: list[dict] | None = None) -> str:
     """An HTML table of the first rows: column names with their types, cells cut to one line.
 
     Image columns show thumbnails (with the row's boxes drawn for object detection); ``readable``
-    says which files may be opened for them."""
+    says which files may be opened for them; ``marks`` (per row, {column: (start, end)}) are spans of a
+    text cell to highlight (an answer in its context), shown within the cell's line."""
     from .thumbnails import image_columns, objects_column
 
     head = "".join(f"<th>{theme.esc(name)}<br><small>{theme.esc(dtype)}</small></th>" for name, dtype in columns)
@@ -58,14 +59,29 @@ def preview_table(frame, columns: list[tuple[str, str]], rows: int = PREVIEW_ROW
     images = set(image_columns(shown))
     boxes = objects_column(shown) if images else None
     body = []
-    for record in shown.to_dict("records"):
+    for index, record in enumerate(shown.to_dict("records")):
         cells = []
+        row_marks = marks[index] if marks and index < len(marks) else {}
         for name, _ in columns:
             value = record.get(name)
             thumb = _image_cell(value, record.get(boxes) if boxes else None, readable) if name in images else None
-            cells.append(thumb or f'<td title="{theme.esc(_cell(value, 2000))}">{theme.esc(_cell(value))}</td>')
+            shown_text = _marked_cell(value, *row_marks[name]) if name in row_marks else theme.esc(_cell(value))
+            cells.append(thumb or f'<td title="{theme.esc(_cell(value, 2000))}">{shown_text}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     height = 8 * (THUMB + 10) if images else 260  # every preview row visible with its thumbnail
     return (f'<div style="max-height:{height}px;overflow:auto;max-width:100%"><table class="tw-table" '
             f'style="{theme.TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _marked_cell(value: str, start: int, end: int, limit: int = 90) -> str:
+    """A text cell cut to one line around the span [start, end), the span marked."""
+    before, span, after = value[:start], value[start:end], value[end:]
+    room = max(limit - len(span), 10)
+    if len(before) > room // 2:
+        before = "…" + before[-(room // 2):]
+    if len(after) > room - len(before):
+        after = after[:max(room - len(before), 1)] + "…"
+    clean = [part.replace("\n", " ⏎ ") for part in (before, span, after)]
+    return (f'{theme.esc(clean[0])}<mark class="tw-mark" style="background:{theme.LOSS_SHADE}">{theme.esc(clean[1])}'
+            f'</mark>{theme.esc(clean[2])}')

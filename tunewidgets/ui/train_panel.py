@@ -19,6 +19,7 @@ import ipywidgets as widgets
 
 from . import theme
 from .plot import LivePlot
+from .reward_view import RewardView
 
 # Each append re-sends the whole Output, so it stays short; the full log is the run's train.log.
 _MAX_LOG_ENTRIES = 300
@@ -73,6 +74,7 @@ class TrainPanel:
         self.step = widgets.HTML(theme.help_html("step 0"))
         self.step.add_class(theme.STEP)
         self.plot = LivePlot()
+        self.rewards = RewardView()  # shows itself when a run logs rewards (llm-grpo)
         self.log = widgets.Output(layout=widgets.Layout(max_height="180px", overflow="auto", border="1px solid #ddd",
                                                         padding="2px 6px"))
         self.log.add_class(theme.LOG)
@@ -89,6 +91,7 @@ class TrainPanel:
             [theme.row(self.train_button, self.stop_button, self.resume_button, self.overwrite, self.mode),
              self.blockers,
              self.message, theme.row(self.status), theme.row(self.progress, self.step), self.plot.widget,
+             self.rewards.widget,
              widgets.HTML('<b style="font-size:13px">Log</b>'), self.log],
             "tw-train-panel", "Trains in the background: the notebook stays usable. Stop keeps a checkpoint.")
 
@@ -143,6 +146,7 @@ class TrainPanel:
         self.run = run
         self._active = run.mode != "attached" or run.active
         self.plot.clear()
+        self.rewards.show(run.run_dir)
         self.log.outputs = ()
         self.progress.value, self.progress.max, self.progress.bar_style = 0, 1, ""
         self.say(None)
@@ -212,10 +216,13 @@ class TrainPanel:
                 f"step {step} / {total} · epoch {data.get('epoch', 0):.2f} · elapsed {_clock(data.get('elapsed'))}"
                 f" · ETA {_clock(data.get('eta'))}")
             self.plot.maybe_draw()
+            self.rewards.maybe_draw()
         elif kind in ("log", "eval"):
             self.plot.add(data)
+            self.rewards.add(data)
             self.log_line(_describe(data))
             self.plot.maybe_draw()
+            self.rewards.maybe_draw()
         elif kind == "checkpoint":
             self.log_line(f"checkpoint saved at step {data.get('step')}")
         elif kind == "message":
@@ -231,6 +238,7 @@ class TrainPanel:
         kind, data = event.kind, event.data
         self._active = False
         self.plot.draw()  # the final redraw, whatever the throttle says
+        self.rewards.draw()
         self.stop_button.disabled = True
         step = data.get("step")
         if step is not None:
@@ -291,7 +299,7 @@ def _route_library_logs(panel: "TrainPanel") -> None:
             logger.addFilter(_ROUTE)
 
 
-_LOG_KEYS = ("epoch", "loss", "eval_loss", "learning_rate", "grad_norm")
+_LOG_KEYS = ("epoch", "loss", "eval_loss", "learning_rate", "grad_norm", "reward")
 _SHORT = {"learning_rate": "lr", "grad_norm": "grad"}
 
 

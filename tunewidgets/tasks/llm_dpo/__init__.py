@@ -16,8 +16,8 @@ TASKS = (
         aliases=("llm:dpo", "llm_dpo"),
         trainer_names=("dpo",),
         checks=llm_spec.checks("preference"),
-        eject=llm_spec.eject(module="trl", config_class="DPOConfig", trainer_class="DPOTrainer", beta=True,
-                             reference=True, fused_head=True),
+        eject=llm_spec.eject(module="trl", config_class="DPOConfig", trainer_class="DPOTrainer", reference=True,
+                             fused_head=True, options=f"{__name__}.train:dpo_options"),
         validate=llm_rules.preference_pairs_with_reference,
     ),
 )

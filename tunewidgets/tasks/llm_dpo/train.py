@@ -2,7 +2,8 @@
 
 The reference is passed in, never left to TRL: without PEFT TRL reloads it from
 ``model.config._name_or_path``, which breaks for in-memory models and silently uses
-the disk weights. With PEFT the reference is the base with the adapter disabled.
+the disk weights. With PEFT the reference is the base with the adapter disabled, except
+after an initialisation that changes the base (pissa, olora, loftq): then a frozen copy.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..shared.llm_common import (
     safe_map,
 )
 from ..shared.llm_preference import load_preference_setup, truncate_pair
+from ..shared.peft_variants import changes_the_base
 
 
 def _trainer_class():
@@ -50,9 +52,12 @@ def _truncate_row(row: dict, limits: dict) -> dict:
 
 
 def reference_model(ctx: TaskContext, model, tokenizer):
-    """None with PEFT (TRL disables the adapter), else ``model_ref`` or a frozen copy of the starting model."""
+    """None with PEFT (TRL disables the adapter), else ``model_ref`` or a frozen copy of the starting model.
+
+    PiSSA, OLoRA and LoftQ move part of the base into the adapter: the base without it is not the starting model,
+    so they get the copy (taken here, before TRL wraps the model)."""
     p = ctx.config.params
-    if p.peft:
+    if p.peft and not changes_the_base(p):
         return None
     if p.model_ref:
         ref = load_causal_lm(ctx.config, ctx.device, tokenizer, source=p.model_ref)
@@ -61,6 +66,11 @@ def reference_model(ctx: TaskContext, model, tokenizer):
     ref.eval()
     ref.requires_grad_(False)
     return ref
+
+
+def dpo_options(p) -> dict:
+    """DPOConfig's own keywords from the params (the run's and the ejected script's)."""
+    return {"beta": p.dpo_beta, "loss_type": p.dpo_loss_type, "label_smoothing": p.dpo_label_smoothing}
 
 
 def build(ctx: TaskContext) -> TrainJob:
@@ -72,7 +82,7 @@ def build(ctx: TaskContext) -> TrainJob:
     max_length = resolve_max_length(config, model, ctx.log)
 
     args = llm_arguments(ctx, has_eval=valid is not None, num_examples=len(train))
-    dpo_args = DPOConfig(**args, max_length=max_length, beta=p.dpo_beta,
+    dpo_args = DPOConfig(**args, max_length=max_length, **dpo_options(p),
                          dataset_num_proc=data_workers(p, len(train), ctx.threaded))
     limits = dict(max_length=max_length, max_prompt_length=p.max_prompt_length,
                   max_completion_length=p.max_completion_length)

@@ -195,6 +195,7 @@ def build(ctx: TaskContext) -> TrainJob:
         dataset_text_field="text",
         completion_only_loss=p.completion_only_loss,
         assistant_only_loss=p.assistant_only_loss,
+        neftune_noise_alpha=p.neftune_noise_alpha,  # NEFTune: noisy embeddings while training
         dataset_num_proc=None if is_stream(train) else data_workers(p, rows, ctx.threaded),
     )
     trainer = SFTTrainer(

@@ -10,6 +10,7 @@ from ..shared.eject_data import read_splits
 from ..shared.eject_source import Raw, Script, header
 from ..shared.llm_common import ADAPTER_DIR
 from ..shared.metrics import rouge
+from ..shared.peft_variants import lora_kwargs_source
 from ..shared.supervised import ensure_pad_token
 
 
@@ -104,11 +105,13 @@ def _lora_lines(s: Script, config: RunConfig) -> list[str]:
     targets = p.target_modules or "all-linear"
     if targets != "all-linear":
         targets = [t.strip() for t in str(targets).split(",") if t.strip()]
+    variants, imports = lora_kwargs_source(p)
+    s.imports(*imports)
     lines = []
     if p.quantization:
         s.imports("from peft import prepare_model_for_kbit_training")
         lines.append("model = prepare_model_for_kbit_training(model)")
     return lines + [f"lora = LoraConfig(r={p.lora_r}, lora_alpha={p.lora_alpha}, lora_dropout={p.lora_dropout}, "
                     f"target_modules={targets!r},",
-                    "                  bias='none', task_type=TaskType.SEQ_2_SEQ_LM)",
+                    f"                  bias='none', task_type=TaskType.SEQ_2_SEQ_LM{variants})",
                     "model = get_peft_model(model, lora)"]

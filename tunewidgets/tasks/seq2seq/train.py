@@ -31,11 +31,13 @@ SEQ2SEQ_MODEL = "an encoder-decoder (seq2seq) model"
 def _lora(p):
     from peft import LoraConfig, TaskType
 
+    from ..shared.peft_variants import lora_kwargs
+
     targets = p.target_modules or "all-linear"
     if targets != "all-linear":
         targets = [t.strip() for t in str(targets).split(",") if t.strip()]
     return LoraConfig(r=p.lora_r, lora_alpha=p.lora_alpha, lora_dropout=p.lora_dropout, target_modules=targets,
-                      bias="none", task_type=TaskType.SEQ_2_SEQ_LM)
+                      bias="none", task_type=TaskType.SEQ_2_SEQ_LM, **lora_kwargs(p))
 
 
 def _quantization(ctx: TaskContext):

@@ -55,5 +55,15 @@ def _demo_config(spec: TaskSpec, root: Path, project_name: str | None) -> dict:
         "project_name": project_name or demo.project or "demo-" + spec.name.replace(":", "-").replace("_", "-"),
         "data": {"path": str(data_dir), "train_split": "train", "valid_split": "valid",
                  "chat_template": demo.chat_template, "column_mapping": dict(demo.mapping)},
-        "params": dict(demo.params),
+        "params": _in_data_folder(dict(demo.params), data_dir),
     }
+
+
+def _in_data_folder(params: dict, data_dir: Path) -> dict:
+    """A demo's params may name files of its data folder as ``{data}/<file>`` (llm-grpo's reward file)."""
+    def fill(value):
+        if isinstance(value, str):
+            return value.replace("{data}", str(data_dir))
+        return [fill(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+    return {key: fill(value) for key, value in params.items()}

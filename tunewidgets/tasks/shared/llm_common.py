@@ -175,12 +175,15 @@ def lora_config(config: RunConfig, task_type: str = "CAUSAL_LM", model=None, tok
         return None
     from peft import LoraConfig
 
+    from .peft_variants import lora_kwargs
+
     targets: Any = p.target_modules or "all-linear"
     if targets != "all-linear":
         targets = [t.strip() for t in str(targets).split(",") if t.strip()]
     return LoraConfig(
         r=p.lora_r, lora_alpha=p.lora_alpha, lora_dropout=p.lora_dropout, target_modules=targets,
         bias="none", task_type=task_type, trainable_token_indices=new_token_rows(model, tokenizer, added, head),
+        **lora_kwargs(p),
     )
 
 

@@ -7,7 +7,10 @@ llm-generic's blocks) is the run's own code, embedded (see eject_source.py), so 
 what a run does. Each LLM task binds what differs: its TRL config and trainer, and options (``sft``:
 SFT-style text arguments; ``packs``: llm-generic, transformers' Trainer on packed blocks as the run trains it;
 ``beta``: DPO/ORPO's beta; ``reference``: a reference model without PEFT; ``reward_head``: a one-output
-classifier; ``fused_head``: TRL reads the LM head directly, so only the embedding's new rows train).
+classifier; ``fused_head``: TRL reads the LM head directly, so only the embedding's new rows train), and hooks
+named ``"module:function"`` (``options``: params -> the TRL config's own keywords, as the run passes them;
+``subclass``: () -> the run's trainer subclass, embedded, which takes ``limits``; ``prepare``: the run's data
+shaping, called as ``prepare(split, name, seed)``, seed for train only).
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from . import eject_trainer as common
 from .eject_data import column_renames, read_splits
 from .eject_source import Raw, Script, header
 from .llm_common import ADAPTER_DIR, new_token_rows
+from .peft_variants import changes_the_base, lora_kwargs_source
 
 
 def script(config: RunConfig, *, workdir: str | Path | None = None, num_examples: int | None = None, device=None,
            module: str, config_class: str, trainer_class: str, sft: bool = False, packs: bool = False,
            assistant_only: bool = False, beta: bool = False, reference: bool = False, reward_head: bool = False,
-           fused_head: bool = False) -> str:
+           fused_head: bool = False, options: str | None = None, subclass: str | None = None,
+           prepare: str | None = None) -> str:
     """A standalone script that trains like this config, with TRL (transformers' Trainer for llm-generic)."""
     p, device, notes = config.params, common.device_or_cpu(device), []
     out = common.output_dir(config, workdir)
@@ -42,7 +47,12 @@ def script(config: RunConfig, *, workdir: str | Path | None = None, num_examples
     s.section("tokenizer and chat template", *_tokenizer_lines(config))
     s.section("data")
     read_splits(s, config, auto_valid=False, renames=column_renames(config))
-    if preference:
+    if prepare:
+        shape = _hook(prepare)
+        s.embed(shape)
+        s.add(f"train = {shape.__name__}(train, 'train', SEED)  # the run's shaping of the rows",
+              f"valid = {shape.__name__}(valid, 'valid') if valid is not None else None")
+    elif preference:
         from .llm_preference import prepare_preference
 
         s.embed(prepare_preference)
@@ -51,7 +61,7 @@ def script(config: RunConfig, *, workdir: str | Path | None = None, num_examples
     elif sft and not generic:  # llm-generic reads its texts itself (below)
         s.add(*_sft_data_lines(s, config))
     s.section("model", *_model_lines(s, config, device, model_class, reward_head))
-    if reference and not p.peft:
+    if reference and (not p.peft or changes_the_base(p)):  # pissa/olora/loftq: the base changes under the adapter
         s.imports("import copy")
         source = (f"{model_class}.from_pretrained({p.model_ref!r}, dtype=torch.float32)" if p.model_ref
                   else "copy.deepcopy(model)")
@@ -66,7 +76,8 @@ def script(config: RunConfig, *, workdir: str | Path | None = None, num_examples
         s.add(*_generic_lines(s, config, args))
     else:
         s.add(*_trl_lines(s, config, device, args, module, config_class, trainer_class, sft=sft, beta=beta,
-                          assistant_only=assistant_only, reference=reference, reward_head=reward_head))
+                          assistant_only=assistant_only, reference=reference, reward_head=reward_head,
+                          options=options, subclass=subclass))
     s.add("trainer.train()")
     s.section("save", *_save_lines(s, config, device, model_class))
     return s.text()
@@ -164,6 +175,8 @@ def _lora_lines(s: Script, config: RunConfig, task_type: str, head: bool) -> lis
     p = config.params
     s.imports("from peft import LoraConfig")
     s.embed(new_token_rows)
+    variants, imports = lora_kwargs_source(p)
+    s.imports(*imports)
     targets = p.target_modules or "all-linear"
     if targets != "all-linear":
         targets = [t.strip() for t in str(targets).split(",") if t.strip()]
@@ -173,7 +186,8 @@ def _lora_lines(s: Script, config: RunConfig, task_type: str, head: bool) -> lis
             f"target_modules={targets!r},",
             f"                         bias='none', task_type={task_type!r},",
             f"                         trainable_token_indices=new_token_rows(model, tokenizer, added_tokens, "
-            f"head={head}))"]
+            f"head={head})" + ("," if variants else ")"),
+            *([f"                         {variants.removeprefix(', ')})"] if variants else [])]
 
 
 def _limits_lines(config: RunConfig) -> list[str]:
@@ -185,7 +199,7 @@ def _limits_lines(config: RunConfig) -> list[str]:
 
 def _trl_lines(s: Script, config: RunConfig, device, args: dict, module: str, config_class: str,
                trainer_class: str, *, sft: bool, beta: bool, assistant_only: bool, reference: bool,
-               reward_head: bool) -> list[str]:
+               reward_head: bool, options: str | None = None, subclass: str | None = None) -> list[str]:
     p = config.params
     task_args: dict[str, Any] = {"max_length": Raw("max_length")}
     trainer = trainer_class
@@ -197,15 +211,19 @@ def _trl_lines(s: Script, config: RunConfig, device, args: dict, module: str, co
         task_args.update(packing=bool(resolve_packing(config, device)), dataset_text_field="text",
                          completion_only_loss=p.completion_only_loss,
                          assistant_only_loss=p.assistant_only_loss and assistant_only)
+        if p.neftune_noise_alpha:
+            task_args["neftune_noise_alpha"] = p.neftune_noise_alpha
     if trainer_class == "ORPOTrainer":
         task_args["max_completion_length"] = p.max_completion_length
     if beta:
         task_args["beta"] = p.dpo_beta
+    if options:
+        task_args.update(_hook(options)(p))
     s.imports(f"from {module} import {config_class}, {trainer_class}")
-    if trainer_class in ("DPOTrainer", "ORPOTrainer"):  # the run's subclass: TRL with AutoTrain's truncation
-        subclass = _preference_trainer(trainer_class)
-        s.embed(subclass)
-        trainer = subclass.__name__
+    if subclass or trainer_class in ("DPOTrainer", "ORPOTrainer"):  # the run's subclass: TRL with AutoTrain's cuts
+        cls = _hook(subclass)() if subclass else _preference_trainer(trainer_class)
+        s.embed(cls)
+        trainer = cls.__name__
         lines += _limits_lines(config)
         extra.append("    limits=limits,")
     elif reward_head:  # the run tokenizes the pairs itself (TRL would drop long ones)
@@ -220,8 +238,16 @@ def _trl_lines(s: Script, config: RunConfig, device, args: dict, module: str, co
     if p.peft:
         kwargs.append("    peft_config=peft_config,")
     if reference:
-        kwargs.insert(1, "    ref_model=None,  # TRL disables the adapter" if p.peft else "    ref_model=ref_model,")
+        kwargs.insert(1, "    ref_model=None,  # TRL disables the adapter" if p.peft and not changes_the_base(p)
+                      else "    ref_model=ref_model,")
     return [*lines, f"trainer = {trainer}(", *kwargs, *extra, ")"]
+
+
+def _hook(target: str):
+    """The function a ``"module:function"`` option names."""
+    from ...config.task_spec import Hook
+
+    return Hook(target).resolve()
 
 
 def _preference_trainer(trainer_class: str):

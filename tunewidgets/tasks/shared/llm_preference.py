@@ -40,7 +40,7 @@ def prepare_preference(dataset, name: str, task: str):
         dataset = safe_map(dataset, _add_system, f"the {name} split", remove_columns=["system"])
     if "prompt" in dataset.column_names and all(p in ("", []) for p in dataset["prompt"]):
         dataset = dataset.remove_columns("prompt")
-    if task in ("llm-dpo", "llm-orpo"):
+    if task in ("llm-dpo", "llm-orpo", "llm-cpo"):
         missing = [] if "prompt" not in dataset.column_names else \
             [i for i, p in enumerate(dataset["prompt"]) if p in ("", [])]
         if "prompt" not in dataset.column_names or missing:
