@@ -95,3 +95,9 @@ def test_cpu_defaults_smoke(tmp_path):
 def test_data_scale_smoke(tmp_path):
     out = _run("data_scale.py", "--smoke", "--work", str(tmp_path))
     assert "rerun on the same data" in out and "'tokenized data reused': True" in out
+
+
+@pytest.mark.slow
+def test_sweep_overhead_smoke(tmp_path):
+    out = _run("sweep_overhead.py", "--smoke", "--work", str(tmp_path))
+    assert "tunewidgets sweep (trials in-process)" in out and "x tunewidgets train" in out

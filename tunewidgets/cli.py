@@ -1,4 +1,4 @@
-"""The CLI: ``tunewidgets train | validate | eject | estimate | app | demo``.
+"""The CLI: ``tunewidgets train | sweep | validate | eject | estimate | app | demo``.
 
 Exit codes: 0 done, 1 training failed, 2 bad config or input (one line on
 stderr, no traceback), 130 interrupted after saving a checkpoint.
@@ -43,6 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--num-processes", type=int, default=None, metavar="N",
                        help="train with N processes under accelerate launch (sets params.num_processes)")
     train.add_argument("--launched", action="store_true", help=argparse.SUPPRESS)  # a rank of accelerate launch
+
+    sweep = sub.add_parser("sweep", help="hyperparameter search over the config's sweep: section (Optuna)")
+    _add_config_args(sweep)
+    sweep.add_argument("--trials", type=int, default=None, metavar="N",
+                       help="trials in total (default: sweep.trials); a rerun continues the study up to N")
+    sweep.add_argument("--worker", action="store_true",
+                       help="join the study as one more worker: train trials, leave the table and best.yml to "
+                            "the main command")
+    sweep.add_argument("--workdir", default=None, help="folder that holds the project folder (default: here)")
+    sweep.add_argument("--isolate", action="store_true",
+                       help="train each trial in its own process (a crash cannot end the sweep; slower)")
+    sweep.add_argument("--quiet", action="store_true", help="only the trials' lines and the table")
 
     validate = sub.add_parser("validate", help="check a config and print it resolved")
     _add_config_args(validate)
@@ -96,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             return _eject(args)
         if args.command == "train":
             return _train(args)
+        if args.command == "sweep":
+            from .sweep.command import sweep_command
+
+            return sweep_command(args)
         if args.command == "estimate":
             return _estimate(args)
         if args.command == "app":
@@ -183,6 +199,9 @@ def _train(args) -> int:
             return _error("--num-processes must be 1 or more")
         overrides.append(f"params.num_processes={args.num_processes}")
     config = load_config(args.config, overrides)
+    if config.sweep is not None:  # the run directory's config.yml is then a plain run
+        print("note: train trains the config once; its sweep: section is for tunewidgets sweep", file=sys.stderr)
+        config = config.model_copy(update={"sweep": None})
     launched = getattr(args, "launched", False)
     if needs_launch(config) and not launched and not inside_launcher():
         return _train_launched(config, args)

@@ -165,6 +165,10 @@ def config_to_dict(config: RunConfig, secrets: str = "env") -> dict:
     token = config.hub_token
     data["hub"]["token"] = (token if secrets == "keep" else "${HF_TOKEN}")
     ordered = {k: data[k] for k in ("task", "base_model", "project_name", "log", "backend", "data", "params", "hub")}
+    if data.get("sweep") is not None:  # an extension: a config without a sweep is written as before
+        from .sweep import tidy_section
+
+        ordered["sweep"] = tidy_section(data["sweep"])
     return ordered
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, SecretStr, SerializeAsAny, ValidationError, fiel
 
 from ..errors import ConfigError
 from .fields import BASIC, StrictModel, field
+from .sweep import SweepConfig
 from .tasks import TASKS, alias_params, all_task_names, canonical_task
 
 LOGGERS = Literal["none", "tensorboard", "wandb", "mlflow", "comet_ml", "trackio", "all"]
@@ -60,6 +61,8 @@ class RunConfig(StrictModel):
     data: DataConfig = DataConfig()
     params: SerializeAsAny[BaseModel] = None  # type: ignore[assignment]
     hub: HubConfig = HubConfig()
+    sweep: SweepConfig | None = field(
+        None, "A hyperparameter search (tunewidgets sweep); a config without it trains one run.", "hidden")
 
     @model_validator(mode="before")
     @classmethod
@@ -149,6 +152,10 @@ class RunConfig(StrictModel):
                 raise ValueError("data.streaming: a stream has no known length: set params.max_steps")
         if spec.validate is not None:
             spec.validate(self)
+        if self.sweep is not None:
+            from .sweep import check_sweep
+
+            check_sweep(self)
         return self
 
     @property

@@ -37,6 +37,7 @@ from .model_panel import ModelPanel
 from .params_panel import ParamsPanel
 from .results_panel import ResultsPanel
 from .reward_view import RewardPicker
+from .sweep_panel import SweepPanel
 from .task_panel import TaskPanel
 from .train_panel import TrainPanel
 
@@ -96,6 +97,7 @@ class TrainerApp:
         self.results_panel = ResultsPanel(lambda: (self.model, self.tokenizer), self.background, report,
                                           self.export_panel.widget, self.load_panel.widget, self.history_panel.widget)
         self.train_panel.overwrite.observe(lambda change: self._refresh(), names="value")
+        self.sweep_panel = SweepPanel(lambda: self.config, self.workdir, self.load_config, report)
         self.header_message = theme.message_widget("tw-app-message")
         if self.workspace is None:
             where = f"fine-tune in this notebook: runs go to {self.workdir}"
@@ -109,7 +111,7 @@ class TrainerApp:
         self.widget = widgets.VBox(
             [theme.style_widget(), header, self.header_message, self.task_panel.widget, self.model_panel.widget,
              self.data_panel.widget, self.checks_panel.widget, self.params_panel.widget, self.train_panel.widget,
-             self.results_panel.widget],
+             self.sweep_panel.widget, self.results_panel.widget],
             layout=widgets.Layout(max_width=theme.APP_MAX_WIDTH, padding="4px 8px"))
         self.widget.add_class(theme.APP)
         self.data_panel.set_task(task)
@@ -322,6 +324,7 @@ class TrainerApp:
                                       num_examples=self.data_panel.num_rows,
                                       in_memory=self.data_panel.in_memory_data() is not None)
             self.checks_panel.mark_stale(self.export_panel.yaml_text or None)
+            self.sweep_panel.set_fields(config)
 
     def _can_resume(self, config: RunConfig | None) -> bool:
         if config is None:

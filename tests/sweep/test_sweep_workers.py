@@ -1,0 +1,89 @@
+"""Sweeps across processes: two workers on one storage, and a sweep killed with its process (slow: each starts
+Python processes that import the training stack)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from tests.sweep.sweep_helpers import study, sweep_config, write
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def _start(path, workdir, *extra):
+    return subprocess.Popen([sys.executable, "-m", "tunewidgets", "sweep", str(path), "--workdir", str(workdir),
+                             "--quiet", *extra], cwd=workdir, env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_two_workers_on_one_storage_never_run_the_same_trial(demo, tmp_path):
+    config = sweep_config(demo, steps=4, trials=6, sampler="random")
+    config["sweep"]["storage"] = f"sqlite:///{tmp_path / 'shared.db'}"
+    path = write(config, tmp_path)
+    main = _start(path, tmp_path)
+    worker = _start(path, tmp_path, "--worker")
+    outs = [p.communicate(timeout=600) for p in (main, worker)]
+    assert main.returncode == 0, outs[0][1][-3000:]
+    assert worker.returncode == 0, outs[1][1][-3000:]
+    import optuna
+
+    trials = optuna.load_study(study_name="sw", storage=config["sweep"]["storage"]).trials
+    shown = [t for t in trials if not t.user_attrs.get("surplus")]
+    assert len(shown) == 6 and all(t.state.name == "COMPLETE" for t in shown)
+    pids = {t.user_attrs["pid"] for t in shown}
+    assert pids == {main.pid, worker.pid}  # both worked
+    for t in shown:  # each trial directory was trained by the one process that ran the trial
+        status = json.loads((tmp_path / "sw" / f"trial-{t.number}" / "status.json").read_text())
+        assert status["pid"] == t.user_attrs["pid"] and status["state"] == "finished"
+        started = [line for line in outs[0][1].splitlines() + outs[1][1].splitlines()
+                   if line.startswith(f"trial {t.number}: ")]
+        assert len(started) == 1, started
+    assert (tmp_path / "sw" / "best.yml").is_file()  # the main command waited for the worker, then wrote it
+    assert (tmp_path / "sw" / "trials.csv").read_text().count("\n") == 7
+
+
+@pytest.mark.slow
+def test_a_sweep_killed_with_its_process_continues(demo, tmp_path):
+    config = sweep_config(demo, steps=2000, trials=2)
+    path = write(config, tmp_path)
+    proc = _start(path, tmp_path)
+    status_path = tmp_path / "sw" / "trial-0" / "status.json"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if status_path.exists() and json.loads(status_path.read_text()).get("step", 0) >= 2:
+            break
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    config["params"].update(max_steps=2, eval_steps=2)  # the rest of the sweep trains quickly
+    write(config, tmp_path)
+    from tunewidgets.cli import main
+
+    assert main(["sweep", str(path), "--workdir", str(tmp_path), "--quiet"]) == 0
+    states = [t.state.name for t in study(tmp_path).trials]
+    assert states == ["FAIL", "COMPLETE", "COMPLETE"]
+    assert "killed" in (tmp_path / "sw" / "trials.md").read_text()
+    assert yaml.safe_load((tmp_path / "sw" / "best.yml").read_text())["params"]["max_steps"] == 2
+
+
+@pytest.mark.slow
+def test_isolated_trials_train_in_their_own_process(demo, tmp_path):
+    """--isolate: each trial is a child tunewidgets train (a nested project_name, trained where it belongs)."""
+    path = write(sweep_config(demo, trials=1), tmp_path)
+    from tunewidgets.cli import main
+
+    assert main(["sweep", str(path), "--workdir", str(tmp_path), "--quiet", "--isolate"]) == 0
+    trial = study(tmp_path).trials[0]
+    status = json.loads((tmp_path / "sw" / "trial-0" / "status.json").read_text())
+    assert status["state"] == "finished" and status["pid"] != os.getpid() and trial.state.name == "COMPLETE"
+    assert trial.value is not None
