@@ -53,8 +53,8 @@ def test_the_app_displays_through_its_root_widget(app_factory):
     order = [next(c for c in w._dom_classes if c in ("tw-task", "tw-model", "tw-data", "tw-checks", "tw-params",
                                                      "tw-train-panel", "tw-sweep", "tw-results"))
              for w in app.widget.children if "tw-section" in getattr(w, "_dom_classes", ())]
-    assert order == ["tw-task", "tw-model", "tw-data", "tw-checks", "tw-params", "tw-train-panel", "tw-sweep",
-                     "tw-results"]
+    assert order == ["tw-task", "tw-model", "tw-data", "tw-checks", "tw-params", "tw-train-panel", "tw-results",
+                     "tw-sweep"]
 
 
 def test_every_registered_task_is_listed_with_its_family_and_columns(app_factory, demo, chat_jsonl):

@@ -124,7 +124,7 @@ def test_a_newcomer_trains_the_demo_in_the_dashboard(tmp_path):
     assert saved and saved[0].read_text().startswith("task: llm-sft")
     assert (workspace / "demo-sft-chat" / "status.json").is_file()  # the run went into the workspace
     assert errors == []
-    assert titles == ["Task", "Model", "Data", "Checks", "Hyperparameters", "Train", "Results"]
+    assert titles == ["Task", "Model", "Data", "Checks", "Hyperparameters", "Train", "Results", "Sweep"]
     assert overflow == [], overflow
     assert stray == []
     assert "[WARNING]" not in body and "Traceback" not in body

@@ -28,7 +28,7 @@ def test_the_grpo_demo_shows_its_rewards_and_completions_in_the_dashboard(tmp_pa
         value = page.evaluate("() => [...document.querySelectorAll('.tw-task-select select option')]"
                               ".find(o => o.textContent.includes('[llm-grpo]')).value")
         page.select_option(".tw-task-select select", value)
-        page.wait_for_selector(".tw-reward-picker .tw-reward-choice", state="visible", timeout=30_000)
+        page.wait_for_selector(".tw-reward-picker .tw-reward-choice", state="visible", timeout=120_000)
         page.click("button.tw-demo")
         page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); "
                                "return b && !b.disabled; }", timeout=180_000, polling=200)

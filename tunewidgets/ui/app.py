@@ -111,7 +111,7 @@ class TrainerApp:
         self.widget = widgets.VBox(
             [theme.style_widget(), header, self.header_message, self.task_panel.widget, self.model_panel.widget,
              self.data_panel.widget, self.checks_panel.widget, self.params_panel.widget, self.train_panel.widget,
-             self.sweep_panel.widget, self.results_panel.widget],
+             self.results_panel.widget, self.sweep_panel.widget],
             layout=widgets.Layout(max_width=theme.APP_MAX_WIDTH, padding="4px 8px"))
         self.widget.add_class(theme.APP)
         self.data_panel.set_task(task)

@@ -87,7 +87,7 @@ class SweepPanel:
         self.stop_button.on_click(lambda _: self.stop())
         self.best_button.on_click(lambda _: self._guard(self.load_best))
         self.widget = theme.section(
-            None, "Sweep", [
+            8, "Sweep", [
                 theme.row(self.field, self.kind, self.low, self.high, self.choices, self.add_button),
                 theme.row(self.ranges_list, self.remove_button),
                 theme.row(self.trials, self.metric, self.direction, self.sampler),
