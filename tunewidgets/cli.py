@@ -1,4 +1,4 @@
-"""The CLI: ``tunewidgets train | sweep | validate | eject | estimate | app | demo``.
+"""The CLI: ``tunewidgets train | sweep | compare | validate | eject | estimate | app | demo``.
 
 Exit codes: 0 done, 1 training failed, 2 bad config or input (one line on
 stderr, no traceback), 130 interrupted after saving a checkpoint.
@@ -56,6 +56,24 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train each trial in its own process (a crash cannot end the sweep; slower)")
     sweep.add_argument("--quiet", action="store_true", help="only the trials' lines and the table")
 
+    compare = sub.add_parser("compare", help="trained runs (and their base model) answer the same prompts side by side")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="a run directory, or a project name under --workdir")
+    compare.add_argument("--base", action="store_true", help="the base model answers too (its own column, first)")
+    source = compare.add_mutually_exclusive_group()
+    source.add_argument("--prompts", default=None, metavar="FILE",
+                        help="prompts to ask: a .jsonl/.json of {prompt, reference, image} rows, or one per line")
+    source.add_argument("--from-valid", type=int, default=None, metavar="N",
+                        help="ask N rows of the first run's validation split, as training laid them out (default 5)")
+    compare.add_argument("--out", default=None, metavar="FILE.jsonl", help="also write the answers as JSON lines")
+    compare.add_argument("--max-new-tokens", type=int, default=64, metavar="K", help="longest answer (default 64)")
+    compare.add_argument("--workdir", default=None, metavar="DIR",
+                         help="folder that holds the run directories (default: here)")
+    layout = compare.add_mutually_exclusive_group()
+    layout.add_argument("--chat", action="store_true",
+                        help="ask written prompts in a user turn (default: when the run trained with a chat template)")
+    layout.add_argument("--raw", action="store_true",
+                        help="ask written prompts as plain text (conversations keep their chat template)")
+
     validate = sub.add_parser("validate", help="check a config and print it resolved")
     _add_config_args(validate)
 
@@ -112,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             from .sweep.command import sweep_command
 
             return sweep_command(args)
+        if args.command == "compare":
+            from .compare.command import compare_command
+
+            return compare_command(args)
         if args.command == "estimate":
             return _estimate(args)
         if args.command == "app":

@@ -70,3 +70,12 @@ def test_a_range_that_does_not_fit_is_said_in_the_panel(app_factory, demo):
     panel.start_button.click()
     assert "sweep.params.params.batch_size" in text_of(panel.message)
     assert panel.sweep is None and not panel.start_button.disabled
+
+
+def test_the_field_list_is_the_tasks_params_before_the_form_is_complete(app_factory):
+    app = app_factory(namespace={})
+    assert app.problems  # no model or data yet: no config, and still fields to pick from
+    panel = app.sweep_panel
+    assert "params.lr" in panel.field.options and panel.field.value == "params.lr"
+    app.task_panel.dropdown.value = "text_classification"
+    assert "params.max_seq_length" in panel.field.options

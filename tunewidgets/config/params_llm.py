@@ -12,6 +12,7 @@ from pydantic import model_validator
 
 from .fields import ADVANCED, BASIC, HIDDEN, field
 from .params_common import TrainingParams
+from .params_generate import check_eval_generate, eval_generate_field, eval_generate_max_new_tokens_field
 from .params_peft import LoraInit, check_lora_variants, lora_init_field, use_dora_field, use_rslora_field
 
 # TRL 1.16's DPOConfig.loss_type values, in its order (trl/trainer/dpo_config.py).
@@ -106,6 +107,8 @@ class LLMParams(TrainingParams):
         None, "llm-sft: NEFTune, noise of this scale on the input embeddings while training (null: off; the paper "
         "uses 5).", ADVANCED, gt=0,
     )
+    eval_generate: int = eval_generate_field()
+    eval_generate_max_new_tokens: int = eval_generate_max_new_tokens_field()
     trainer: Literal["default", "generic", "sft", "reward", "dpo", "orpo"] | None = field(
         None, "AutoTrain's trainer name; the task already says it.", HIDDEN
     )
@@ -115,6 +118,7 @@ class LLMParams(TrainingParams):
         if self.quantization and not self.peft:
             raise ValueError(f"quantization '{self.quantization}' needs peft: true (QLoRA trains an adapter)")
         check_lora_variants(self)
+        check_eval_generate(self)
         check_dpo_loss(self.dpo_loss_type, self.dpo_label_smoothing)
         sizes = self.block_size if isinstance(self.block_size, list) else [self.block_size]
         for size in sizes:

@@ -8,6 +8,7 @@ from pydantic import model_validator
 
 from .fields import ADVANCED, BASIC, field
 from .params_common import EarlyStoppingMixin, TrainingParams
+from .params_generate import check_eval_generate, eval_generate_field, eval_generate_max_new_tokens_field
 from .params_peft import LoraInit, check_lora_variants, lora_init_field, use_dora_field, use_rslora_field
 
 
@@ -45,12 +46,15 @@ class Seq2SeqParams(EarlyStoppingMixin, TrainingParams):
     use_rslora: bool = use_rslora_field()
     lora_init: LoraInit = lora_init_field()
     merge_adapter: bool = field(False, "Merge the adapter into the model when training ends.", ADVANCED)
+    eval_generate: int = eval_generate_field()
+    eval_generate_max_new_tokens: int = eval_generate_max_new_tokens_field()
 
     @model_validator(mode="after")
     def _check_peft(self):
         if self.quantization and not self.peft:
             raise ValueError(f"quantization '{self.quantization}' needs peft: true")
         check_lora_variants(self)
+        check_eval_generate(self)
         return self
 
 

@@ -12,6 +12,7 @@ from pydantic import model_validator
 
 from .fields import ADVANCED, BASIC, HIDDEN, field
 from .params_common import TrainingParams
+from .params_generate import check_eval_generate, eval_generate_field, eval_generate_max_new_tokens_field
 from .params_peft import LoraInit, check_lora_variants, lora_init_field, use_dora_field, use_rslora_field
 
 
@@ -47,6 +48,8 @@ class VLMParams(TrainingParams):
     disable_gradient_checkpointing: bool = field(
         False, "Turn gradient checkpointing off (faster, more memory). Off on CPU.", ADVANCED
     )
+    eval_generate: int = eval_generate_field()
+    eval_generate_max_new_tokens: int = eval_generate_max_new_tokens_field()
     trainer: Literal["vqa", "captioning"] | None = field(None, "AutoTrain's trainer name; the task already says it.",
                                                          HIDDEN)
 
@@ -55,4 +58,5 @@ class VLMParams(TrainingParams):
         if self.quantization and not self.peft:
             raise ValueError(f"quantization '{self.quantization}' needs peft: true (QLoRA trains an adapter)")
         check_lora_variants(self)
+        check_eval_generate(self)
         return self

@@ -128,6 +128,9 @@ class TaskSpec:
     prepare: Callable[[dict], dict] | None = None  # the raw config dict -> dict, before the params are checked
     validate: Callable[[Any], None] | None = None  # cross-field rules on the RunConfig; raises ValueError
     footprint: Footprint | None = None  # for the memory estimate; None: no GPU model (tabular)
+    generates: str | None = None  # the model writes text: causal | seq2seq | vlm (eval_generate, compare)
+    valid_prompts: Hook | None = None  # (ctx, processor) -> the validation split prepared as training prepares
+    # it (None: no validation split); processor None: the hook loads the base's, never the model (compare)
 
     @property
     def role_keys(self) -> list[str]:

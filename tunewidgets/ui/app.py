@@ -29,6 +29,7 @@ from ..run.states import ACTIVE_STATES
 from ..workspace import workspace as served_workspace
 from . import theme
 from .checks_panel import ChecksPanel
+from .compare_panel import ComparePanel
 from .confine import Confinement
 from .data_panel import DataPanel
 from .export_panel import ExportPanel, LoadPanel
@@ -94,8 +95,10 @@ class TrainerApp:
         self.export_panel = ExportPanel(self.workdir, self._before_save, report, confine)
         self.load_panel = LoadPanel(self._load_config, report, confine)
         self.history_panel = HistoryPanel(self.workdir, self._attach, report, confine)
+        self.compare_panel = ComparePanel(self.workdir, self.background, report, confine)
         self.results_panel = ResultsPanel(lambda: (self.model, self.tokenizer), self.background, report,
-                                          self.export_panel.widget, self.load_panel.widget, self.history_panel.widget)
+                                          self.export_panel.widget, self.load_panel.widget, self.history_panel.widget,
+                                          self.compare_panel.widget)
         self.train_panel.overwrite.observe(lambda change: self._refresh(), names="value")
         self.sweep_panel = SweepPanel(lambda: self.config, self.workdir, self.load_config, report)
         self.header_message = theme.message_widget("tw-app-message")
@@ -129,6 +132,7 @@ class TrainerApp:
         if data is not None:
             self._guard_header(self.data_panel.set_dataframe)(data)
         self._guard_header(self.history_panel.refresh)()
+        self._guard_header(self.compare_panel.refresh)()
         self._refresh()
         self.params_panel.update_device()
 
@@ -324,7 +328,7 @@ class TrainerApp:
                                       num_examples=self.data_panel.num_rows,
                                       in_memory=self.data_panel.in_memory_data() is not None)
             self.checks_panel.mark_stale(self.export_panel.yaml_text or None)
-            self.sweep_panel.set_fields(config)
+            self.sweep_panel.set_fields(config, TASKS[self.task_panel.task].params)
 
     def _can_resume(self, config: RunConfig | None) -> bool:
         if config is None:
@@ -443,6 +447,7 @@ class TrainerApp:
         saved = status["state"] in ("finished", "stopped") and has_saved_model(run.run_dir)
         self.results_panel.enable_generation(in_memory or saved, "", run.config.task)
         self.history_panel.refresh()
+        self.compare_panel.refresh()
         self.params_panel.update_device()  # torch is imported now: the exact rule
         self._refresh()
         self._refresh_when_released(run)

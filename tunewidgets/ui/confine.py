@@ -78,6 +78,16 @@ class Confinement:
                     self.path(folder / name)
         return folder
 
+    def lists(self, folder: str | os.PathLike) -> bool:
+        """Whether a run directory may be listed (History, Compare): not one leading out of the workspace."""
+        if self.root is None:
+            return True
+        try:
+            self.run_dir(folder)
+        except Exception:  # noqa: BLE001 - leads outside the workspace (or cannot be read): not listed
+            return False
+        return True
+
     def config(self, config: RunConfig, workdir: Path) -> RunConfig:
         """``config`` with every local path resolved inside the workspace; WorkspaceError for one leading out."""
         if self.root is None:

@@ -1,4 +1,4 @@
-"""7 Results: final metrics, try the model, export, load a YAML, run history and re-attach."""
+"""7 Results: final metrics, try the model, export, load a YAML, run history and re-attach, compare answers."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ class ResultsPanel:
     """Metrics, a prompt box for the trained model, and tabs for export, loading, history."""
 
     def __init__(self, get_model: Callable[[], tuple], background: theme.Background,
-                 report_unexpected: Callable[[str], None], export_widget, load_widget, history_widget):
+                 report_unexpected: Callable[[str], None], export_widget, load_widget, history_widget,
+                 compare_widget=None):
         self.get_model = get_model
         self.background = background
         self.report_unexpected = report_unexpected
@@ -84,8 +85,10 @@ class ResultsPanel:
             theme.row(self.image_upload, self.max_new_tokens, self.chat, self.generate_button), self.output,
             self.message])
         try_box.add_class("tw-try")
-        self.tabs = widgets.Tab(children=[export_widget, load_widget, history_widget],
-                                titles=("Export", "Load a config", "History"))
+        tabs = [("Export", export_widget), ("Load a config", load_widget), ("History", history_widget),
+                ("Compare", compare_widget)]
+        tabs = [(title, child) for title, child in tabs if child is not None]
+        self.tabs = widgets.Tab(children=[child for _, child in tabs], titles=tuple(title for title, _ in tabs))
         self.tabs.add_class("tw-results-tabs")
         self.widget = theme.section(7, "Results", [self.summary, try_box, self.tabs], theme.RESULTS,
                                     "The trained model is app.model (and app.tokenizer); export the run to rerun it.")

@@ -18,6 +18,7 @@ from typing import Callable
 import ipywidgets as widgets
 
 from . import theme
+from .generations_view import GenerationsView
 from .plot import LivePlot
 from .reward_view import RewardView
 
@@ -75,6 +76,7 @@ class TrainPanel:
         self.step.add_class(theme.STEP)
         self.plot = LivePlot()
         self.rewards = RewardView()  # shows itself when a run logs rewards (llm-grpo)
+        self.generations = GenerationsView()  # shows itself when a run answers prompts (params.eval_generate)
         self.log = widgets.Output(layout=widgets.Layout(max_height="180px", overflow="auto", border="1px solid #ddd",
                                                         padding="2px 6px"))
         self.log.add_class(theme.LOG)
@@ -91,7 +93,7 @@ class TrainPanel:
             [theme.row(self.train_button, self.stop_button, self.resume_button, self.overwrite, self.mode),
              self.blockers,
              self.message, theme.row(self.status), theme.row(self.progress, self.step), self.plot.widget,
-             self.rewards.widget,
+             self.rewards.widget, self.generations.widget,
              widgets.HTML('<b style="font-size:13px">Log</b>'), self.log],
             "tw-train-panel", "Trains in the background: the notebook stays usable. Stop keeps a checkpoint.")
 
@@ -147,6 +149,7 @@ class TrainPanel:
         self._active = run.mode != "attached" or run.active
         self.plot.clear()
         self.rewards.show(run.run_dir)
+        self.generations.show(run.run_dir)
         self.log.outputs = ()
         self.progress.value, self.progress.max, self.progress.bar_style = 0, 1, ""
         self.say(None)
@@ -223,6 +226,8 @@ class TrainPanel:
             self.log_line(_describe(data))
             self.plot.maybe_draw()
             self.rewards.maybe_draw()
+            if "eval_gen_seconds" in data:  # a round of answers was just written
+                self.generations.refresh()
         elif kind == "checkpoint":
             self.log_line(f"checkpoint saved at step {data.get('step')}")
         elif kind == "message":
@@ -239,6 +244,7 @@ class TrainPanel:
         self._active = False
         self.plot.draw()  # the final redraw, whatever the throttle says
         self.rewards.draw()
+        self.generations.refresh()
         self.stop_button.disabled = True
         step = data.get("step")
         if step is not None:

@@ -19,6 +19,7 @@ TASKS = (
         footprint=Footprint("AutoModelForCausalLM", sequences=2),
         roles=llm_spec.PREFERENCE_ROLES,
         build=Hook.to(f"{__name__}.train:build"),
+        valid_prompts=Hook.to("tunewidgets.tasks.llm_dpo.prompts:valid_prompts"),  # the same pairs
         demo=llm_spec.PREFERENCE_DEMO,
         aliases=("llm:cpo", "llm_cpo", "cpo", "llm-simpo", "llm:simpo", "simpo"),
         alias_params={"llm-simpo": {"cpo_loss_type": "simpo"}, "llm:simpo": {"cpo_loss_type": "simpo"},

@@ -12,6 +12,7 @@ TASKS = (
         title="LLM DPO",
         roles=llm_spec.PREFERENCE_ROLES,
         build=Hook.to(f"{__name__}.train:build"),
+        valid_prompts=Hook.to(f"{__name__}.prompts:valid_prompts"),
         demo=llm_spec.PREFERENCE_DEMO,
         aliases=("llm:dpo", "llm_dpo"),
         trainer_names=("dpo",),

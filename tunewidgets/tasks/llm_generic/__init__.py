@@ -11,6 +11,7 @@ TASKS = (
         title="LLM causal LM on text blocks",
         roles=(roles.CONVERSATION,),
         build=Hook.to(f"{__name__}.train:build"),
+        valid_prompts=Hook.to(f"{__name__}.prompts:valid_prompts"),
         demo=Demo(model="llama", data="sft-text", mapping={"text_column": "text"}, params=llm_spec.DEMO_PARAMS),
         aliases=("llm-default", "llm:generic", "llm:default", "llm_generic"),
         trainer_names=("default", "generic"),

@@ -98,7 +98,8 @@ def build(ctx: TaskContext) -> TrainJob:
         processing_class=tokenizer,
         callbacks=list(ctx.callbacks),
     )
-    return llm_job(ctx, trainer, tokenizer, train, valid, notes=[f"{len(train)} blocks of up to {block_size} tokens"])
+    return llm_job(ctx, trainer, tokenizer, train, valid, notes=[f"{len(train)} blocks of up to {block_size} tokens"],
+                   prompts=valid_raw)  # eval_generate continues texts (or answers conversations), not blocks
 
 
 def _with_adapter(model, config, checkpointing: bool, tokenizer=None, added: list[str] | None = None):

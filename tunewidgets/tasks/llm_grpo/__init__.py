@@ -33,6 +33,7 @@ TASKS = (
         params=GRPOParams,
         roles=(PROMPT, roles.SYSTEM),
         build=Hook.to(f"{__name__}.train:build"),
+        valid_prompts=Hook.to(f"{__name__}.prompts:valid_prompts"),
         demo=DEMO,
         aliases=("llm:grpo", "llm_grpo", "grpo"),
         trainer_names=("grpo",),

@@ -33,6 +33,7 @@ TASKS = (
         params=KTOParams,
         roles=(COMPLETION, LABEL, PROMPT, roles.SYSTEM),
         build=Hook.to(f"{__name__}.train:build"),
+        valid_prompts=Hook.to(f"{__name__}.prompts:valid_prompts"),
         demo=DEMO,
         aliases=("llm:kto", "llm_kto", "kto"),
         trainer_names=("kto",),

@@ -12,6 +12,7 @@ TASKS = (
         title="LLM ORPO",
         roles=llm_spec.PREFERENCE_ROLES,
         build=Hook.to(f"{__name__}.train:build"),
+        valid_prompts=Hook.to("tunewidgets.tasks.llm_dpo.prompts:valid_prompts"),  # the same pairs
         demo=llm_spec.PREFERENCE_DEMO,
         aliases=("llm:orpo", "llm_orpo"),
         trainer_names=("orpo",),

@@ -25,6 +25,7 @@ TASKS = (
         checks=llm_spec.checks("reward"),
         eject=llm_spec.eject(module="trl", config_class="RewardConfig", trainer_class="RewardTrainer",
                              reward_head=True),
-        validate=llm_rules.preference_pairs,
+        validate=llm_rules.scored_pairs,
+        generates=None,  # a scorer: it writes no text
     ),
 )

@@ -11,6 +11,7 @@ TASKS = (
         title="LLM supervised fine-tuning",
         roles=(roles.CONVERSATION, roles.INSTRUCTION, roles.CONTEXT, roles.SFT_SYSTEM),
         build=Hook.to(f"{__name__}.train:build"),
+        valid_prompts=Hook.to(f"{__name__}.prompts:valid_prompts"),
         demo=Demo(model="llama", data="sft-chat", mapping={"text_column": "messages"}, chat_template="tokenizer",
                   params={**llm_spec.DEMO_PARAMS, "assistant_only_loss": True}, project="demo-sft-chat"),
         aliases=("llm", "llm:sft", "llm_sft"),

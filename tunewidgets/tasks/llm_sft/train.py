@@ -181,7 +181,8 @@ def build(ctx: TaskContext) -> TrainJob:
 
     if conversational:
         require_chat_template(tokenizer)
-    elif not p.add_eos_token and "text" in columns:
+    prompts = valid  # what eval_generate asks, before any tokenization
+    if not conversational and not p.add_eos_token and "text" in columns:
         train, valid = _tokenize_without_eos(train, tokenizer), _tokenize_without_eos(valid, tokenizer)
     model = load_causal_lm(config, ctx.device, tokenizer)
     packing = resolve_packing(config, ctx.device)
@@ -208,4 +209,5 @@ def build(ctx: TaskContext) -> TrainJob:
                                 head=False),  # TRL's fused LM head (any loss but the lean CPU one) reads it raw
         callbacks=list(ctx.callbacks),
     )
-    return llm_job(ctx, trainer, tokenizer, train, valid, notes=[f"packing {'on' if packing else 'off'}"])
+    return llm_job(ctx, trainer, tokenizer, train, valid, notes=[f"packing {'on' if packing else 'off'}"],
+                   prompts=prompts)

@@ -25,6 +25,8 @@ TASKS = (
         build=Hook.to(f"{__name__}.train:build"),
         load_saved=common.load_saved("AutoModelForSeq2SeqLM", "AutoPeftModelForSeq2SeqLM"),
         footprint=Footprint("AutoModelForSeq2SeqLM"),
+        generates="seq2seq",
+        valid_prompts=Hook.to(f"{__name__}.prompts:valid_prompts"),
         demo=Demo(model="t5", data="seq2seq", mapping={"text_column": "dialogue", "target_column": "summary"},
                   params={**common.TEXT_DEMO, "epochs": 6, "lr": 5e-3, "max_seq_length": 96, "max_target_length": 32},
                   rows=400),

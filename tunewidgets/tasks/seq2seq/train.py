@@ -13,6 +13,7 @@ import numpy as np
 
 from ...errors import ModelError
 from ..base import TaskContext, TrainJob
+from ..shared.generation_callback import add_generations
 from ..shared.llm_common import ADAPTER_DIR, merge_into
 from ..shared.metrics import rouge
 from ..shared.splits import load_train_valid
@@ -92,6 +93,7 @@ def build(ctx: TaskContext) -> TrainJob:
                                   max_length=p.max_target_length)["input_ids"]
         return enc
 
+    prompts = valid  # eval_generate's sources and targets, before tokenization
     train = train.map(tokenize, batched=True, remove_columns=train.column_names)
     if valid is not None:
         valid = valid.map(tokenize, batched=True, remove_columns=valid.column_names)
@@ -117,6 +119,7 @@ def build(ctx: TaskContext) -> TrainJob:
         compute_metrics=compute_metrics if has_eval else None,
         callbacks=[*ctx.callbacks, *early_stopping(ctx, has_eval)],
     )
+    add_generations(ctx, trainer, tokenizer, prompts, "seq2seq", max_source_tokens=p.max_seq_length)
 
     def save(run_dir):
         run_dir = Path(run_dir)

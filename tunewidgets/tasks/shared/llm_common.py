@@ -246,8 +246,15 @@ def llm_arguments(ctx: TaskContext, *, has_eval: bool, num_examples: int) -> dic
 
 
 def llm_job(ctx: TaskContext, trainer, tokenizer, train, valid, head: str = "causal",
-            notes: list[str] | None = None) -> TrainJob:
-    """The TrainJob every LLM task returns: its trainer's model, and saving through :func:`save_llm`."""
+            notes: list[str] | None = None, prompts=None) -> TrainJob:
+    """The TrainJob every LLM task returns: its trainer's model, and saving through :func:`save_llm`.
+
+    With ``params.eval_generate`` the model answers validation prompts at each evaluation: taken from
+    ``prompts`` (the validation split before tokenization) or else from ``valid``."""
+    if head == "causal":
+        from .generation_callback import add_generations
+
+        add_generations(ctx, trainer, tokenizer, valid if prompts is None else prompts, "causal")
     return TrainJob(
         trainer=trainer,
         model=trainer.model,

@@ -18,6 +18,14 @@ def preference_pairs(config) -> None:
     _rejected_mapped(config)
 
 
+def scored_pairs(config) -> None:
+    """The reward model: preference pairs, and no generations (a scorer writes no text to judge)."""
+    preference_pairs(config)
+    if getattr(config.params, "eval_generate", 0):
+        raise ValueError("params.eval_generate: llm-reward trains a scorer, which writes no text: set it to 0 (the "
+                         "accuracy on the valid split says how often it prefers the chosen answer)")
+
+
 def preference_pairs_with_reference(config) -> None:
     """DPO: the rejected column is mapped; a reference model may be named (params.model_ref)."""
     _rejected_mapped(config)

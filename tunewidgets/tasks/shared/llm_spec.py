@@ -26,7 +26,7 @@ PREFERENCE_DEMO = Demo(model="llama", data="preference", params={**DEMO_PARAMS, 
 
 # A TaskSpec with what every LLM task shares filled in: each task names what differs.
 llm_task = partial(TaskSpec, group=GROUP, params=PARAMS, load_saved=LOAD_CAUSAL, predict=GENERATE, chat_template=True,
-                   footprint=Footprint("AutoModelForCausalLM"))
+                   footprint=Footprint("AutoModelForCausalLM"), generates="causal")
 
 
 def checks(style: str) -> Hook:

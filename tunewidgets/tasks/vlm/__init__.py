@@ -49,6 +49,8 @@ def _spec(name: str, title: str, captioning: bool) -> TaskSpec:
         params=VLMParams,
         roles=(roles.IMAGE, prompt, text),
         build=Hook.to(f"{here}.train:build", captioning=captioning),
+        generates="vlm",
+        valid_prompts=Hook.to(f"{here}.prompts:valid_prompts", captioning=captioning),
         load_saved=Hook.to(f"{here}.model:load_saved"),
         demo=Demo(model="vlm", data=f"vlm-{kind}", mapping=mapping, params=DEMO_PARAMS, rows=200),
         aliases=(f"vlm-{kind}", f"vlm_{kind}"),

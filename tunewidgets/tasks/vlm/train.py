@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ...config.run_config import RunConfig
 from ..base import TaskContext, TrainJob
+from ..shared.generation_callback import add_generations
 from ..shared.images import data_root
 from ..shared.llm_common import llm_arguments, lora_config
 from ..shared.splits import column_named, load_train_valid
@@ -52,6 +53,7 @@ def build(ctx: TaskContext, captioning: bool = False) -> TrainJob:
         peft_config=lora_config(config, model=model),
         callbacks=list(ctx.callbacks),
     )
+    add_generations(ctx, trainer, processor, valid, "vlm", captioning=captioning)
     layout = "the processor's chat template" if chat else "prefix and suffix (the processor has no chat template)"
     note = f"prompts laid out by {layout}; loss on the answer only"
     ctx.log(note)
