@@ -179,3 +179,14 @@ def test_a_resumed_run_does_not_answer_step_0_again(llm_config, tmp_path):
     train_with_cli(cfg, tmp_path, "--resume")
     assert sorted(_rounds(run)) == [0, 2, 4]
     assert [r["step"] for r in _gen_records(run)] == [0, 2, 4]  # step 0 once, whatever the resume
+
+
+def test_an_ejected_script_says_it_leaves_the_answers_to_tunewidgets(llm_config, tmp_path, capsys):
+    import yaml
+
+    path = tmp_path / "c.yml"
+    path.write_text(yaml.safe_dump(llm_config("llm-sft", "sft-chat", eval_generate=2)))
+    assert main(["eject", str(path)]) == 0
+    script = capsys.readouterr().out
+    assert "params.eval_generate (2 answers at each evaluation) is not in this script" in script
+    compile(script, "ejected.py", "exec")

@@ -113,3 +113,34 @@ def test_a_served_workspace_refuses_a_base_model_outside_it(app_factory, demo, t
     panel.button.click()
     assert "outside" in panel.message.value or "workspace" in panel.message.value, panel.message.value
     assert not app.background.busy("compare")
+
+
+@pytest.mark.slow
+def test_a_vision_language_run_answers_validation_images_and_refuses_typed_prompts(app_factory, tmp_path):
+    from tests.tasks.task_helpers import config, tiny_model
+    from tunewidgets import tiny
+
+    data = tiny.make_task_demo("vlm-vqa", tmp_path / "vqa", n=24)
+    workdir = tmp_path / "runs"
+    workdir.mkdir()
+    cfg = config("vlm:vqa", tiny_model("vlm"), data,
+                 {"image_column": "image", "prompt_text_column": "question", "text_column": "answer"},
+                 valid="valid", max_steps=2, batch_size=4, gradient_accumulation=1, lr=1e-3)
+    cfg["project_name"] = "vqa"
+    (workdir / "vqa.yml").write_text(yaml.safe_dump(cfg))
+    assert main(["train", str(workdir / "vqa.yml"), "--workdir", str(workdir), "--quiet"]) == 0
+    app = app_factory(workdir=workdir)
+    panel = app.compare_panel
+    panel.runs.value = (str(workdir / "vqa"),)
+    panel.count.value = 2
+    panel.max_new_tokens.value = 3
+    panel.button.click()
+    assert app.join_background(300)
+    assert panel.message.value == "", panel.message.value
+    assert panel.comparison.columns == ["base", "vqa"] and len(panel.comparison.rows) == 2
+    assert all(r["prompt"].startswith("What") and r["reference"] for r in panel.comparison.rows)
+    panel.source.value = "typed"
+    panel.prompts.value = "What colour is the shape?"
+    panel.button.click()
+    assert app.join_background(120)
+    assert "use Validation prompts (their rows carry the images)" in text_of(panel.message)

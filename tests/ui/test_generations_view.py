@@ -67,8 +67,10 @@ def test_a_new_run_starts_empty(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_app_shows_the_answers_of_a_run_with_eval_generate(app_factory, demo):
+@pytest.mark.parametrize("mode", ["thread", "subprocess"])
+def test_the_app_shows_the_answers_of_a_run_with_eval_generate(app_factory, demo, mode):
     app = app_factory()
+    app.train_panel.mode.value = mode
     app.task_panel.dropdown.value = "llm-sft"
     app.model_panel.text.value = demo["model"]
     app.data_panel.path.value = demo["data"]["sft-chat"]
@@ -85,3 +87,25 @@ def test_the_app_shows_the_answers_of_a_run_with_eval_generate(app_factory, demo
     table = text_of(view.table)
     assert table.count("user: ") >= 4 and "step 0" in table
     assert any(name.startswith("eval_gen_") for name in app.train_panel.plot.metrics)  # scores plotted
+
+
+def test_a_re_attached_run_shows_its_answers(app_factory, demo, tmp_path):
+    import yaml
+
+    from tunewidgets.cli import main
+
+    workdir = tmp_path / "runs"
+    config = {"task": "llm-sft", "base_model": demo["model"], "project_name": "gen",
+              "data": {"path": demo["data"]["sft-chat"], "train_split": "train", "valid_split": "valid",
+                       "chat_template": "tokenizer", "column_mapping": {"text_column": "messages"}},
+              "params": {**FAST_PARAMS, "max_steps": 2, "save_strategy": "no", "eval_strategy": "steps",
+                         "eval_steps": 2, "eval_generate": 2, "eval_generate_max_new_tokens": 3}}
+    workdir.mkdir()
+    (workdir / "gen.yml").write_text(yaml.safe_dump(config))
+    assert main(["train", str(workdir / "gen.yml"), "--workdir", str(workdir), "--quiet"]) == 0
+    app = app_factory(workdir=workdir)
+    app.history_panel.attach_path.value = str(workdir / "gen")
+    app.history_panel.attach_button.click()
+    view = app.train_panel.generations
+    assert wait_until(lambda: view.widget.layout.display is None, timeout=30)
+    assert view.slider.options == (0, 2) and text_of(view.table).count("user: ") >= 2

@@ -153,7 +153,7 @@ class ComparePanel:
                                  on_progress=lambda text: setattr(self.progress, "value", theme.help_html(text)))
         except TunewidgetsError as exc:
             self.progress.value = ""
-            self._error(str(exc).replace("give --prompts FILE", "choose My prompts and type some"))  # the CLI's way
+            self._error(_in_app_words(str(exc)))
             return
         except Exception as exc:  # noqa: BLE001 - a model that cannot answer: said here, never a dead thread
             self.progress.value = ""
@@ -182,6 +182,18 @@ def comparison_table(columns: list[str], rows: list[dict]) -> str:
         cells += [answer_cell(row.get(key) or "", reference, "tw-compare-answer") for key in columns]
         body.append(f"<tr>{''.join(cells)}</tr>")
     return table(["#", "prompt", "reference", *columns], body, max_height=420)
+
+
+# The compare package speaks the CLI's language; the panel says the same in its own controls' names.
+_CLI_WORDS = (('give --prompts FILE.jsonl with an "image" path in every row',
+               "use Validation prompts (their rows carry the images)"),
+              ("give --prompts FILE", "choose My prompts and type some"))
+
+
+def _in_app_words(message: str) -> str:
+    for cli, app in _CLI_WORDS:
+        message = message.replace(cli, app)
+    return message
 
 
 def _download_link(records: list[dict]) -> str:

@@ -177,6 +177,11 @@ def header(config, what: str, device, notes: list[str] | None = None,
              *textwrap.wrap(intro, 110)]
     if device is not None:
         lines.append(f"Device settings were resolved for {device.describe()} on the machine that exported it.")
+    notes = list(notes or [])
+    if getattr(config.params, "eval_generate", 0):
+        notes.append(f"params.eval_generate ({config.params.eval_generate} answers at each evaluation) is not in "
+                     "this script: the answers during training come with `tunewidgets train`; after training, "
+                     "`tunewidgets compare OUTPUT_DIR --base` asks the model.")
     if notes:
         lines += ["", *[f"Note: {note}" for note in notes]]
     return lines
