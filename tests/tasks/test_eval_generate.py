@@ -190,3 +190,12 @@ def test_an_ejected_script_says_it_leaves_the_answers_to_tunewidgets(llm_config,
     script = capsys.readouterr().out
     assert "params.eval_generate (2 answers at each evaluation) is not in this script" in script
     compile(script, "ejected.py", "exec")
+
+
+def test_a_streamed_validation_split_answers_its_first_rows(llm_config, tmp_path):
+    cfg = llm_config("llm-sft", "sft-chat", **GEN)
+    cfg["data"]["streaming"] = True
+    run = train_with_cli(cfg, tmp_path)
+    rows = _rounds(run)[4]
+    first = [r["messages"][-1]["content"] for r in _valid_rows(cfg["data"]["path"])[:6]]
+    assert [r["reference"] for r in rows] == [first[i] for i in (0, 2, 5)]  # spread over the stream's first rows

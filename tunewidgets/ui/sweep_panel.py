@@ -23,6 +23,7 @@ from ..errors import TunewidgetsError
 from . import theme
 
 SWEEP = "tw-sweep"
+PLOT_WIDTH, PLOT_DPI = 3.0, 90  # inches per swept field, and the dots per inch it is shown at
 BEST_SHADE = "#fff3c4"
 _KINDS = ("int", "float", "choice", "bool")
 
@@ -78,7 +79,12 @@ class SweepPanel:
         self.plot = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="100%"))
         for widget, cls in ((self.start_button, "tw-sweep-start"), (self.stop_button, "tw-sweep-stop"),
                             (self.best_button, "tw-sweep-best"), (self.table, "tw-sweep-table"),
-                            (self.plot, "tw-sweep-plot"), (self.status, "tw-sweep-status")):
+                            (self.plot, "tw-sweep-plot"), (self.status, "tw-sweep-status"),
+                            (self.field, "tw-sweep-field"), (self.kind, "tw-sweep-kind"), (self.low, "tw-sweep-low"),
+                            (self.high, "tw-sweep-high"), (self.choices, "tw-sweep-choices"),
+                            (self.add_button, "tw-sweep-add"), (self.ranges_list, "tw-sweep-ranges"),
+                            (self.trials, "tw-sweep-trials"), (self.metric, "tw-sweep-metric"),
+                            (self.direction, "tw-sweep-direction"), (self.sampler, "tw-sweep-sampler")):
             widget.add_class(cls)
         self.field.observe(lambda change: self._field_chosen(), names="value")
         self.add_button.on_click(lambda _: self._guard(self._add_clicked))
@@ -217,6 +223,8 @@ class SweepPanel:
                     png = objective_png(sweep.rows, sweep.keys, sweep.sweep.metric, sweep.best, log_keys)
                     if png:
                         self.plot.value = png
+                        # shown at the size it was drawn (a small PNG stretched to the page's width blurs)
+                        self.plot.layout.width = f"{int(PLOT_WIDTH * PLOT_DPI * max(len(sweep.keys), 1))}px"
                         self.plot.layout.display = None
                 self.best_button.disabled = sweep.best is None
                 if kind == "finished":
@@ -270,7 +278,7 @@ def _fmt(value: Any) -> str:
 
 
 def objective_png(rows: list[dict], keys: list[str], metric: str, best: dict | None, log_keys: set | None = None,
-                  width: float = 3.0, height: float = 2.4) -> bytes | None:
+                  width: float = PLOT_WIDTH, height: float = 2.4, dpi: int = 0) -> bytes | None:
     """The metric against each swept field (one panel each), the best trial in red; None before any result."""
     done = [r for r in rows if r["value"] is not None]
     if not done:
@@ -278,7 +286,7 @@ def objective_png(rows: list[dict], keys: list[str], metric: str, best: dict | N
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width * len(keys), height), dpi=80, layout="constrained")
+    figure = Figure(figsize=(width * len(keys), height), dpi=dpi or PLOT_DPI * 2, layout="constrained")  # 2x: sharp
     FigureCanvasAgg(figure)
     for i, key in enumerate(keys):
         ax = figure.add_subplot(1, len(keys), i + 1)
@@ -292,7 +300,10 @@ def objective_png(rows: list[dict], keys: list[str], metric: str, best: dict | N
         if not numeric:
             ax.set_xticks(range(len(labels)), labels)
         elif key in (log_keys or ()):
+            from matplotlib.ticker import NullFormatter
+
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())  # 2x10^-3, 3x10^-3 ... overlap in a narrow panel
         ax.set_xlabel(key, fontsize=8)
         ax.set_ylabel(metric if i == 0 else "", fontsize=8)
         ax.tick_params(labelsize=7)

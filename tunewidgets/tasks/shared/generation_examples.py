@@ -52,8 +52,8 @@ def spread(total: int, count: int) -> list[int]:
 
 
 def pick_examples(dataset, count: int, kind: str = CAUSAL) -> list[GenerationExample]:
-    """Up to ``count`` examples from a prepared split (a stream gives its first rows); rows that hold no prompt
-    (an empty text) are skipped."""
+    """Up to ``count`` examples from a prepared split (a stream: spread over its first 2 x count rows); rows that
+    hold no prompt (an empty text) are skipped."""
     if dataset is None or count <= 0:
         return []
     if not hasattr(dataset, "__len__"):  # a stream: its first rows
