@@ -199,3 +199,40 @@ def test_a_streamed_validation_split_answers_its_first_rows(llm_config, tmp_path
     rows = _rounds(run)[4]
     first = [r["messages"][-1]["content"] for r in _valid_rows(cfg["data"]["path"])[:6]]
     assert [r["reference"] for r in rows] == [first[i] for i in (0, 2, 5)]  # spread over the stream's first rows
+
+
+def test_without_validation_data_it_stops_before_the_model_loads(llm_config, tmp_path, monkeypatch):
+    from tunewidgets.tasks.llm_sft import train
+
+    def never(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(train, "load_causal_lm", never)
+    build = train.build
+
+    with pytest.raises(DataError, match="this run has no validation data"):
+        build(task_context(llm_config("llm-sft", "sft-chat", valid=False, eval_generate=2), tmp_path))
+
+
+@pytest.mark.parametrize("peft", [False, True], ids=["full", "lora"])
+def test_prompt_and_answer_columns_under_the_users_names_with_and_without_lora(llm_config, tmp_path, peft):
+    """Columns named as a user names them (question/answer), mapped to prompt and answer; a LoRA adapter answers
+    through the PEFT model while it trains."""
+    import pandas as pd
+
+    from tunewidgets.tiny import make_demo_dataset
+
+    folder = tmp_path / "qa"
+    folder.mkdir()
+    for split, seed in (("train", 1), ("valid", 2)):
+        frame = make_demo_dataset("sft-completion", n=40, seed=seed).rename(
+            columns={"prompt": "question", "completion": "answer"})
+        frame.to_csv(folder / f"{split}.csv", index=False)
+    cfg = llm_config("llm-sft", "sft-text", **GEN, **({"peft": True, "lora_r": 4, "lora_alpha": 8} if peft else {}))
+    cfg["data"].update(path=str(folder), column_mapping={"prompt_text_column": "question", "text_column": "answer"})
+    run = train_with_cli(cfg, tmp_path)
+    rows = _rounds(run)[4]
+    answers = {str(a).strip() for a in pd.read_csv(folder / "valid.csv")["answer"]}
+    assert len(rows) == 3 and {r["reference"] for r in rows} <= answers
+    assert all(r["prompt"].endswith("### Answer:") for r in rows)
+    assert (run / "adapter_config.json").exists() == peft

@@ -50,6 +50,14 @@ def column_named(config: RunConfig, role: str, canonical: str) -> str:
     return f"'{name if isinstance(name, str) else canonical}' column"
 
 
+def _no_valid_for_generations(config) -> None:
+    """eval_generate answers validation prompts: without a validation split, say so before the model loads."""
+    count = getattr(config.params, "eval_generate", 0)
+    if count:
+        raise DataError(f"params.eval_generate {count} answers validation prompts: this run has no validation "
+                        "data (set data.valid_split, or give valid_data)")
+
+
 def load_train_valid(ctx: TaskContext, *, auto_valid: bool = True, stratify: str | None = None,
                      seed: int | None = None):
     """(train, valid, auto): the mapped splits; an empty split is an error.
@@ -70,11 +78,13 @@ def load_train_valid(ctx: TaskContext, *, auto_valid: bool = True, stratify: str
             raise DataError("the valid split has no rows")
         return train, valid, False
     if not auto_valid:
+        _no_valid_for_generations(config)
         return train, None, False
     if getattr(config.params, "eval_strategy", None) == "no":
         ctx.log("no valid split and evaluation off (eval_strategy: no): training on every row")
         return train, None, False
     if len(train) < MIN_ROWS_TO_SPLIT:
+        _no_valid_for_generations(config)
         ctx.log(f"no valid split and only {len(train)} training rows: training on all of them without evaluation")
         return train, None, False
     seed = config.params.seed if seed is None else seed
