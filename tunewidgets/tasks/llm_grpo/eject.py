@@ -38,6 +38,10 @@ def script(config: RunConfig, *, workdir: str | Path | None = None, num_examples
     if p.beta > 0 and not p.peft:
         notes.append("with beta > 0 TRL loads the reference model from MODEL again (the run uses a frozen copy of "
                      "the starting model: the same weights unless the chat template added tokens)")
+    elif p.beta > 0 and p.peft and p.lora_init in ("pissa", "olora", "loftq"):
+        notes.append(f"with lora_init {p.lora_init} and beta > 0 TRL's reference is the model with its adapter "
+                     "disabled, whose base the initialisation rewrote; the run compares against a frozen copy of "
+                     "the starting model instead")
     s = Script(header(config, f"TRL's {trainer_class}", device, notes))
     s.imports("import torch", "from transformers import AutoTokenizer, AutoModelForCausalLM, set_seed",
               f"from {module} import {config_class}, {trainer_class}")

@@ -29,6 +29,7 @@ from ..shared.llm_common import (
     safe_map,
 )
 from ..shared.llm_shapes import with_system
+from ..shared.peft_variants import changes_the_base
 from ..shared.samples import append_samples, as_text, shorten
 from ..shared.splits import load_train_valid
 from .rewards import RESERVED_COLUMNS, dry_call, resolve_all
@@ -166,6 +167,24 @@ def _trainer_class():
                 super().__init__(*args, **kwargs)
             finally:
                 grpo_module.create_model_from_path = original
+            if self.ref_model is None and self.beta != 0.0:
+                self._adopt_reference(reference)
+
+        def _adopt_reference(self, reference) -> None:
+            """With PEFT, TRL's reference is the model with its adapter disabled: the starting model, unless the
+            adapter's initialisation (pissa, olora, loftq) rewrote the base weights. The frozen copy of the
+            starting model then serves instead, made ready as TRL readies its own reference."""
+            if self.args.disable_dropout:
+                grpo_module.disable_dropout_in_model(reference)
+            grpo_module.add_fused_lm_head(reference, temperature=self.temperature,
+                                          cast_lm_head_to_fp32=self.args.cast_lm_head_to_fp32)
+            if self.is_deepspeed_enabled:
+                reference = grpo_module.prepare_deepspeed(reference, self.accelerator)
+            elif self.is_fsdp_enabled:
+                reference = grpo_module.prepare_fsdp(reference, self.accelerator)
+            else:
+                reference = self.accelerator.prepare_model(reference, evaluation_mode=True)
+            self.ref_model = reference
 
         def log(self, logs, start_time=None):
             if self._samples_dir is not None and self.model.training:
@@ -216,7 +235,7 @@ def _finite(value) -> float | None:
 
 
 def reference_model(model):
-    """A frozen copy of the starting model, TRL's reference when beta > 0 without PEFT."""
+    """A frozen copy of the starting model: the reference when beta > 0 (see build)."""
     ref = copy.deepcopy(model)
     ref.eval()
     ref.requires_grad_(False)
@@ -236,7 +255,9 @@ def build(ctx: TaskContext) -> TrainJob:
     for line in dry_call(rewards, train, tokenizer):
         ctx.log(f"reward dry call: {line}")
     model = load_causal_lm(config, ctx.device, tokenizer)
-    reference = reference_model(model) if p.beta > 0 and not p.peft else None
+    # a frozen copy of the start: without PEFT (TRL would reload it from disk), and with an adapter whose
+    # initialisation rewrites the base (disabling it then no longer gives the starting model)
+    reference = reference_model(model) if p.beta > 0 and (not p.peft or changes_the_base(p)) else None
 
     # one epoch is every prompt num_generations times: that is what the steps are counted on
     args = llm_arguments(ctx, has_eval=valid is not None, num_examples=len(train) * p.num_generations)
