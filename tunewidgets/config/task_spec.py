@@ -129,6 +129,8 @@ class TaskSpec:
     validate: Callable[[Any], None] | None = None  # cross-field rules on the RunConfig; raises ValueError
     footprint: Footprint | None = None  # for the memory estimate; None: no GPU model (tabular)
     generates: str | None = None  # the model writes text: causal | seq2seq | vlm (eval_generate, compare)
+    form_hides: tuple[str, ...] = ()  # fields of a shared params model this task ignores: left out of its form
+    # (a YAML may still set them), so an SFT form shows no DPO settings
     valid_prompts: Hook | None = None  # (ctx, processor) -> the validation split prepared as training prepares
     # it (None: no validation split); processor None: the hook loads the base's, never the model (compare)
 

@@ -328,7 +328,8 @@ class TrainerApp:
                                       num_examples=self.data_panel.num_rows,
                                       in_memory=self.data_panel.in_memory_data() is not None)
             self.checks_panel.mark_stale(self.export_panel.yaml_text or None)
-            self.sweep_panel.set_fields(config, TASKS[self.task_panel.task].params)
+            spec = TASKS[self.task_panel.task]
+            self.sweep_panel.set_fields(config, spec.params, spec.form_hides)
 
     def _can_resume(self, config: RunConfig | None) -> bool:
         if config is None:

@@ -53,6 +53,7 @@ class SchemaForm:
     ):
         self.model = model
         self.on_change = on_change
+        self.excluded = tuple(name for name in exclude if name in model.model_fields)
         self.specs: dict[str, FieldSpec] = {
             s.name: s for s in field_specs(model)
             if (include is None or s.name in include) and s.name not in exclude

@@ -32,7 +32,8 @@ class ParamsPanel:
             RunConfig, include=RUN_FIELDS, base=RunConfig(task=task, base_model="model"),
             on_change=lambda name: self.on_change(), advanced_title="Tracking",
         )
-        self.params_form = self._params_form(params_model(task), {})
+        self.kept: dict = {}  # a loaded config's values of fields this form leaves out: written back as they were
+        self.params_form = self._params_form(params_model(task), {}, _hides(task))
         self.hub_form = SchemaForm(HubConfig, on_change=lambda name: self.on_change(), css_class="tw-hub")
         if served():  # the server's own token never reaches a served page: each user types theirs
             self.hub_form.widgets["token"].placeholder = "your Hub token: kept in memory for this page, never written"
@@ -50,8 +51,9 @@ class ParamsPanel:
 
     # ------------------------------------------------------------------ forms
 
-    def _params_form(self, model, values: dict) -> SchemaForm:
-        return SchemaForm(model, values=values, on_change=self._params_changed, css_class="tw-params-form")
+    def _params_form(self, model, values: dict, hides: tuple = ()) -> SchemaForm:
+        return SchemaForm(model, values=values, exclude=hides, on_change=self._params_changed,
+                          css_class="tw-params-form")
 
     def _params_changed(self, name: str) -> None:
         if name == "mixed_precision":
@@ -61,14 +63,15 @@ class ParamsPanel:
     def set_task(self, task: str) -> None:
         """Rebuild the params form when the task uses another params model, keeping changed values."""
         self.task = task
-        model = params_model(task)
-        if model is self.params_form.model:
+        model, hides = params_model(task), _hides(task)
+        if model is self.params_form.model and set(hides) == set(self.params_form.excluded):
             return
         old = self.params_form
         defaults = old.model()
-        carried = {k: v for k, v in old.values().items()
-                   if k in model.model_fields and v != getattr(defaults, k, object())}
-        self.params_form = self._params_form(model, carried)
+        carried = {k: v for k, v in {**self.kept, **old.values()}.items()
+                   if k in model.model_fields and k not in hides and v != getattr(defaults, k, object())}
+        self.kept = {k: v for k, v in self.kept.items() if k in hides}  # still left out: still kept
+        self.params_form = self._params_form(model, carried, hides)
         self.params_holder.children = [self.params_form.widget]
         self.update_device()
 
@@ -76,7 +79,11 @@ class ParamsPanel:
         """Fill every form from a loaded config."""
         self.set_task(config.task)
         self.run_form.set_values({"project_name": config.project_name, "log": config.log})
-        self.params_form.set_values(config.params.model_dump())
+        values = config.params.model_dump()
+        self.params_form.set_values({k: v for k, v in values.items() if k in self.params_form.specs})
+        defaults = type(config.params)()
+        self.kept = {k: values[k] for k in self.params_form.excluded
+                     if k in values and values[k] != getattr(defaults, k, None)}
         hub = config.hub.model_dump()
         self.hub_form.set_values(hub)
         self.update_device()
@@ -93,7 +100,7 @@ class ParamsPanel:
     def config_parts(self) -> dict:
         run = self.run_form.values()
         hub = {k: v for k, v in self.hub_form.values().items() if not (k == "token" and v is None)}
-        return {**run, "params": self.params_form.values(), "hub": hub}
+        return {**run, "params": {**self.kept, **self.params_form.values()}, "hub": hub}
 
     @property
     def project_name(self) -> str:
@@ -133,3 +140,10 @@ class ParamsPanel:
     def device_info(self):
         return self._device_info
 
+
+def _hides(task: str) -> tuple[str, ...]:
+    """The params fields the task ignores (TaskSpec.form_hides): its form leaves them out."""
+    from ..config.tasks import TASKS
+
+    spec = TASKS.get(task)
+    return tuple(spec.form_hides) if spec is not None else ()

@@ -102,14 +102,15 @@ class SweepPanel:
             SWEEP, "hyperparameter search (Optuna, the sweep extra): trials are runs in <project_name>/trial-<n>/")
 
     # --- the ranges
-    def set_fields(self, config: RunConfig | None, params_type: type | None = None) -> None:
+    def set_fields(self, config: RunConfig | None, params_type: type | None = None, hides: tuple = ()) -> None:
         """The fields of the form's params that can become ranges: the config's, or the task's params model
-        (``params_type``) while the form is not complete yet, so the list is never empty."""
+        (``params_type``) while the form is not complete yet, so the list is never empty; not those the task
+        ignores (``hides``: TaskSpec.form_hides)."""
         params_type = type(config.params) if config is not None else params_type
         if params_type is None:
             return
         specs = {f"params.{s.name}": s for s in field_specs(params_type) if s.kind in _KINDS
-                 and s.group != "hidden"}
+                 and s.group != "hidden" and s.name not in hides}
         if list(specs) == list(self._specs):
             return
         self._specs = specs

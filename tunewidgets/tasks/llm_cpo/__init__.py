@@ -29,5 +29,6 @@ TASKS = (
         eject=llm_spec.eject(module="trl.experimental.cpo", config_class="CPOConfig", trainer_class="CPOTrainer",
                              options=f"{__name__}.train:cpo_options", subclass=f"{__name__}.train:_trainer_class"),
         validate=llm_rules.preference_pairs,
+        form_hides=llm_spec.PREFERENCE_HIDES,
     ),
 )

@@ -20,5 +20,6 @@ TASKS = (
         eject=llm_spec.eject(module="trl", config_class="DPOConfig", trainer_class="DPOTrainer", reference=True,
                              fused_head=True, options=f"{__name__}.train:dpo_options"),
         validate=llm_rules.preference_pairs_with_reference,
+        form_hides=(*llm_spec.SFT_ONLY, *llm_spec.TEXT_ONLY),
     ),
 )

@@ -19,5 +19,6 @@ TASKS = (
         eject=llm_spec.eject(module="trl", config_class="SFTConfig", trainer_class="SFTTrainer", sft=True,
                              packs=True),
         validate=llm_rules.single_text,
+        form_hides=(*llm_spec.DPO_ONLY, "dpo_beta", *llm_spec.PAIR_LIMITS, *llm_spec.SFT_ONLY),
     ),
 )

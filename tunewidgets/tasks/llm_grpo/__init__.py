@@ -41,6 +41,7 @@ TASKS = (
         eject=Hook.to(f"{__name__}.eject:script", module="trl", config_class="GRPOConfig",
                       trainer_class="GRPOTrainer"),
         validate=grpo_rules,
+        form_hides=(*llm_spec.PREFERENCE_HIDES, "dpo_beta", "max_prompt_length"),
         keeps_unmapped_columns=True,  # every other column goes to the reward functions
         # batch_size counts completions, each one sequence; the reference copy only counts with beta > 0
         footprint=Footprint("AutoModelForCausalLM", sequences=1, reference_model=True),

@@ -43,6 +43,7 @@ TASKS = (
                              fused_head=True, options=f"{__name__}.train:kto_options",
                              subclass=f"{__name__}.train:_trainer_class", prepare=f"{__name__}.data:prepare_kto"),
         validate=kto_rules,
+        form_hides=llm_spec.PREFERENCE_HIDES,
         # one sequence with gradients per example (the KL pass runs without them) and a frozen reference copy
         footprint=Footprint("AutoModelForCausalLM", sequences=1, reference_model=True),
     ),

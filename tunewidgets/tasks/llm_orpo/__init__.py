@@ -20,5 +20,6 @@ TASKS = (
         eject=llm_spec.eject(module="trl.experimental.orpo", config_class="ORPOConfig",
                              trainer_class="ORPOTrainer", beta=True),
         validate=llm_rules.preference_pairs,
+        form_hides=llm_spec.PREFERENCE_HIDES,
     ),
 )

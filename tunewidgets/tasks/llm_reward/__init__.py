@@ -26,6 +26,8 @@ TASKS = (
         eject=llm_spec.eject(module="trl", config_class="RewardConfig", trainer_class="RewardTrainer",
                              reward_head=True),
         validate=llm_rules.scored_pairs,
+        form_hides=(*llm_spec.DPO_ONLY, "dpo_beta", *llm_spec.SFT_ONLY, *llm_spec.TEXT_ONLY,
+                    "eval_generate", "eval_generate_max_new_tokens"),
         generates=None,  # a scorer: it writes no text
     ),
 )

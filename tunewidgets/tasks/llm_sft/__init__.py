@@ -21,5 +21,6 @@ TASKS = (
                              assistant_only=True, fused_head=True),
         streaming=True,
         validate=llm_rules.single_text,
+        form_hides=(*llm_spec.DPO_ONLY, "dpo_beta", *llm_spec.PAIR_LIMITS),
     ),
 )

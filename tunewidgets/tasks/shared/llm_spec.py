@@ -24,6 +24,13 @@ PREFERENCE_DEMO = Demo(model="llama", data="preference", params={**DEMO_PARAMS, 
                        mapping={"prompt_text_column": "prompt", "text_column": "chosen",
                                 "rejected_text_column": "rejected"})
 
+# Fields of LLMParams only some LLM tasks read (TaskSpec.form_hides: each task's form leaves out what it ignores).
+DPO_ONLY = ("model_ref", "dpo_loss_type", "dpo_label_smoothing")
+PAIR_LIMITS = ("max_prompt_length", "max_completion_length")  # preference pairs cut to fit (DPO, ORPO, reward ...)
+SFT_ONLY = ("completion_only_loss", "assistant_only_loss", "packing", "neftune_noise_alpha")
+TEXT_ONLY = ("add_eos_token",)  # plain text SFT and llm-generic
+PREFERENCE_HIDES = (*DPO_ONLY, *SFT_ONLY, *TEXT_ONLY)  # ORPO, CPO, KTO: beta and the pair limits stay
+
 # A TaskSpec with what every LLM task shares filled in: each task names what differs.
 llm_task = partial(TaskSpec, group=GROUP, params=PARAMS, load_saved=LOAD_CAUSAL, predict=GENERATE, chat_template=True,
                    footprint=Footprint("AutoModelForCausalLM"), generates="causal")
