@@ -107,6 +107,9 @@ def test_dpo_without_peft_keeps_a_reference_copy():
     assert dpo.weights == 2 * sft.weights
     lora = estimate(_config("llm-dpo", peft=True), model_config=config)
     assert lora.weights < 1.5 * sft.weights  # the reference is the base without the adapter
+    pissa = estimate(_config("llm-dpo", peft=True, lora_init="pissa"), model_config=config)
+    assert pissa.weights == pytest.approx(lora.weights + sft.weights)  # a copy: the adapter rewrote the base
+    assert any("lora_init pissa rewrites the base" in note for note in pissa.notes)
 
 
 def test_fits_and_the_largest_batch(llama3_8b):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..config.params_peft import MUTATING_INITS
 from ..config.run_config import RunConfig
 from ..config.tasks import get_task
 from . import formulas
@@ -88,9 +89,12 @@ def estimate(config: RunConfig, gpu: GPU | str | None = None, model_config=None)
     choices = _Choices.of(config, gpu)
     notes = list(shape.notes) + choices.notes
     weights, trainable, trainable_shapes, adapter_linears = _weights(shape, choices, notes)
-    if footprint.reference_model and not choices.peft and getattr(p, "beta", 1.0) != 0:  # GRPO: only with beta > 0
-        weights += _base_weight_bytes(shape, choices)
-        notes.append("a frozen reference copy of the model (DPO, GRPO with beta > 0; without peft) counts in the "
+    # the adapter's initialisation rewrote the base (pissa, olora, loftq): disabling it is no longer the start
+    rewritten = choices.peft and getattr(p, "lora_init", "default") in MUTATING_INITS
+    if footprint.reference_model and (not choices.peft or rewritten) and getattr(p, "beta", 1.0) != 0:
+        weights += _base_weight_bytes(shape, choices)  # GRPO: only with beta > 0
+        why = f"lora_init {p.lora_init} rewrites the base" if rewritten else "without peft"
+        notes.append(f"a frozen reference copy of the model (DPO, KTO, GRPO with beta > 0; {why}) counts in the "
                      "weights")
     gradients = sum(_numel(s) for s in trainable_shapes) * 4.0
     optimizer = sum(formulas.optimizer_bytes(choices.optimizer, s, 4.0) for s in trainable_shapes)
