@@ -144,3 +144,13 @@ def test_a_vision_language_run_answers_validation_images_and_refuses_typed_promp
     panel.button.click()
     assert app.join_background(120)
     assert "use Validation prompts (their rows carry the images)" in text_of(panel.message)
+
+
+def test_runs_chosen_in_history_are_chosen_in_compare(app_factory, two_runs):
+    workdir, full, lora = two_runs
+    app = app_factory(workdir=workdir)
+    app.history_panel.refresh_button.click()
+    app.history_panel.select.value = (str(lora),)
+    assert app.compare_panel.runs.value == (str(lora),)
+    app.history_panel.select.value = (str(full), str(lora))
+    assert set(app.compare_panel.runs.value) == {str(full), str(lora)}

@@ -96,6 +96,8 @@ class TrainerApp:
         self.load_panel = LoadPanel(self._load_config, report, confine)
         self.history_panel = HistoryPanel(self.workdir, self._attach, report, confine)
         self.compare_panel = ComparePanel(self.workdir, self.background, report, confine)
+        self.history_panel.select.observe(  # runs chosen in History are the ones Compare sets side by side
+            self._guard_header(lambda change: self.compare_panel.choose(change["new"])), names="value")
         self.results_panel = ResultsPanel(lambda: (self.model, self.tokenizer), self.background, report,
                                           self.export_panel.widget, self.load_panel.widget, self.history_panel.widget,
                                           self.compare_panel.widget)

@@ -89,6 +89,14 @@ class ComparePanel:
         if not options:
             self.progress.value = theme.help_html("No finished run of a task that writes text in this workdir yet.")
 
+    def choose(self, run_dirs) -> None:
+        """Select these runs (the ones History has chosen) among those that can answer; others are left out."""
+        options = {value for _, value in self.runs.options}
+        if not set(map(str, run_dirs)) <= options:
+            self.refresh()
+            options = {value for _, value in self.runs.options}
+        self.runs.value = tuple(str(d) for d in run_dirs if str(d) in options)
+
     def _source_changed(self) -> None:
         typed = self.source.value == "typed"
         self.prompts.layout.display = None if typed else "none"
