@@ -236,3 +236,19 @@ def test_prompt_and_answer_columns_under_the_users_names_with_and_without_lora(l
     assert len(rows) == 3 and {r["reference"] for r in rows} <= answers
     assert all(r["prompt"].endswith("### Answer:") for r in rows)
     assert (run / "adapter_config.json").exists() == peft
+
+
+def test_a_round_that_fails_is_logged_and_training_goes_on(llm_config, tmp_path, monkeypatch):
+    from tunewidgets.tasks.shared import generation_callback
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("CUDA out of memory (pretend)")
+
+    monkeypatch.setattr(generation_callback, "answers", broken)
+    run = train_with_cli(llm_config("llm-sft", "sft-chat", **GEN), tmp_path)  # finishes: exit 0
+    log = (run / "train.log").read_text()
+    assert "generations at step 0 failed, and are off for the rest of the run (training goes on): RuntimeError" in log
+    assert len(calls) == 1 and not _gen_records(run) and not (run / "generations.jsonl").exists()

@@ -37,6 +37,7 @@ class GenerationCallback(TrainerCallback):
         self.options = dict(options or {})
         self.trainer = None  # set once the trainer exists: the scores go out through its log
         self.done_steps: set[int] = set()
+        self.failed = False  # a round raised: no more rounds (the run goes on)
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         if state.global_step == 0:  # a resumed run had its first round before
@@ -48,13 +49,19 @@ class GenerationCallback(TrainerCallback):
     def generate_round(self, args, state, model) -> dict[str, float]:
         """One round at the current step (once per step): answers written, scores logged and returned."""
         step = state.global_step
-        if step in self.done_steps or model is None:
+        if step in self.done_steps or model is None or self.failed:
             return {}
         self.done_steps.add(step)
         started = time.perf_counter()
-        outputs = answers(self.kind, model, self.processor, self.examples, self.max_new_tokens,
-                          batch_size=max(int(getattr(args, "per_device_eval_batch_size", 8) or 8), 1),
-                          **self.options)
+        try:
+            outputs = answers(self.kind, model, self.processor, self.examples, self.max_new_tokens,
+                              batch_size=max(int(getattr(args, "per_device_eval_batch_size", 8) or 8), 1),
+                              **self.options)
+        except Exception as exc:  # noqa: BLE001 - judging the model never ends its training
+            self.failed = True
+            self.log(f"warning: generations at step {step} failed, and are off for the rest of the run "
+                     f"(training goes on): {type(exc).__name__}: {exc}")
+            return {}
         seconds = time.perf_counter() - started
         scores = {f"eval_gen_{k}": v for k, v in generation_scores(outputs, [e.reference for e in self.examples])
                   .items()}
