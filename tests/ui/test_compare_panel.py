@@ -9,7 +9,7 @@ import json
 
 import pytest
 import yaml
-from ui_helpers import text_of
+from ui_helpers import text_of, wait_until
 
 from tunewidgets.cli import main
 
@@ -154,3 +154,30 @@ def test_runs_chosen_in_history_are_chosen_in_compare(app_factory, two_runs):
     assert app.compare_panel.runs.value == (str(lora),)
     app.history_panel.select.value = (str(full), str(lora))
     assert set(app.compare_panel.runs.value) == {str(full), str(lora)}
+
+
+def test_on_a_served_dashboard_compare_waits_for_a_training_slot_and_stop_cancels(app_factory, two_runs,
+                                                                                   tmp_path, monkeypatch):
+    from tunewidgets.run import slots
+
+    workdir, full, _ = two_runs
+    monkeypatch.setenv(slots.MAX_ENV, "1")
+    monkeypatch.setenv(slots.DIR_ENV, str(tmp_path / "slots"))
+    held = slots.take("someone's run", on_wait=lambda text: None, should_stop=lambda: False)
+    app = app_factory(workdir=workdir)
+    panel = app.compare_panel
+    panel.runs.value = (str(full),)
+    panel.base.value = False
+    panel.button.click()
+    assert wait_until(lambda: "waiting for a free training slot" in text_of(panel.progress), timeout=30)
+    assert "someone's run" in text_of(panel.progress) and "the comparison starts" in text_of(panel.progress)
+    panel.stop_button.click()
+    assert app.join_background(30)
+    assert "stopped before any model answered" in text_of(panel.progress) and panel.comparison is None
+    held.release()
+    panel.count.value = 2
+    panel.button.click()  # the slot is free: it compares, and gives the slot back
+    assert app.join_background(120) and panel.comparison.columns == ["full"]
+    again = slots.take("next", on_wait=lambda text: None, should_stop=lambda: True)
+    assert again is not None
+    again.release()

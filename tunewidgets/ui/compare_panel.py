@@ -55,6 +55,10 @@ class ComparePanel:
                                      layout=widgets.Layout(width="110px"),
                                      tooltip="Each chosen model answers the prompts, one model in memory at a time")
         self.button.add_class("tw-compare-button")
+        self.stop_button = widgets.Button(description="Stop", disabled=True, layout=widgets.Layout(width="80px"),
+                                          tooltip="Stop before the next model answers (or while waiting for a slot)")
+        self.stop_button.add_class("tw-compare-stop")
+        self._stop_asked = False
         self.progress = widgets.HTML()
         self.progress.add_class("tw-compare-progress")
         self.table = widgets.HTML()
@@ -65,10 +69,12 @@ class ComparePanel:
         self.comparison = None  # the last Comparison (tunewidgets.compare)
         self.refresh_button.on_click(guard(lambda _b: self.refresh()))
         self.button.on_click(guard(lambda _b: self.start()))
+        self.stop_button.on_click(guard(lambda _b: self.stop()))
         self.source.observe(guard(lambda change: self._source_changed()), names="value")
         self.widget = widgets.VBox([
             theme.row(self.runs, self.refresh_button), self.base, self.source, self.count, self.prompts,
-            theme.row(self.max_new_tokens, self.button), self.progress, self.message, self.table, self.download])
+            theme.row(self.max_new_tokens, self.button, self.stop_button), self.progress, self.message, self.table,
+            self.download])
         self.widget.add_class("tw-compare")
 
     # ------------------------------------------------------------------ choosing
@@ -125,11 +131,19 @@ class ComparePanel:
             self._check_confined(run)
         theme.set_message(self.message, None)
         self.button.disabled = True
+        self.stop_button.disabled = False
+        self._stop_asked = False
         self.table.value = self.download.value = ""
         self.progress.value = theme.help_html("starting ...")
         base, count, tokens = self.base.value, self.count.value, self.max_new_tokens.value
         source = self.source.value
         self.background.start("compare", lambda: self._compare(runs, base, source, texts, count, tokens))
+
+    def stop(self) -> None:
+        """End the comparison before the next model loads: the columns answered so far stay."""
+        self._stop_asked = True
+        self.stop_button.disabled = True
+        self.progress.value = theme.help_html("stopping before the next model ...")
 
     def _check_confined(self, run: Path) -> None:
         """A served workspace: the run, its data and (with the base) its base model must lie inside."""
@@ -150,15 +164,25 @@ class ComparePanel:
         from ..compare.compare import compare
         from ..compare.prompts import prompts_from_texts, prompts_from_valid
         from ..errors import TunewidgetsError
+        from ..run.slots import take
 
+        slot = None
         try:
+            # on a served dashboard, loading models to compare takes a training slot as a run does (one GPU's
+            # memory is shared by the tabs)
+            slot = take("compare", on_wait=lambda text: setattr(self.progress, "value", theme.help_html(
+                text.replace("this run starts", "the comparison starts"))), should_stop=lambda: self._stop_asked)
+            if self._stop_asked:
+                self.progress.value = theme.help_html("stopped before any model answered")
+                return
             if source == "typed":
                 examples = prompts_from_texts(texts)
             else:
                 self.progress.value = theme.help_html(f"reading {count} validation prompts of {runs[0].name} ...")
                 examples = prompts_from_valid(runs[0], count)
             comparison = compare(runs, examples, base=base, max_new_tokens=max_new_tokens, workdir=self.workdir,
-                                 on_progress=lambda text: setattr(self.progress, "value", theme.help_html(text)))
+                                 on_progress=lambda text: setattr(self.progress, "value", theme.help_html(text)),
+                                 should_stop=lambda: self._stop_asked)
         except TunewidgetsError as exc:
             self.progress.value = ""
             self._error(_in_app_words(str(exc)))
@@ -168,7 +192,10 @@ class ComparePanel:
             self._error(f"{type(exc).__name__}: {exc}")
             return
         finally:
+            if slot is not None:
+                slot.release()
             self.button.disabled = False
+            self.stop_button.disabled = True
         self.comparison = comparison
         notes = "".join(f"<br>{theme.esc(n)}" for n in comparison.notes)
         self.progress.value = theme.help_html(f"{len(comparison.rows)} prompts, {len(comparison.columns)} models")
