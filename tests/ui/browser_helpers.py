@@ -93,6 +93,28 @@ def browser_page(width: int = 1280, height: int = 4200):
             browser.close()
 
 
+@contextmanager
+def demo_dashboard(tmp_path: Path):
+    """`tunewidgets app` on its offline demo, serving the workspace ``tmp_path/ws``: yields (page, workspace) once
+    the demo is loaded and Train is enabled."""
+    import sys
+
+    workspace = tmp_path / "ws"
+    port = free_port()
+    command = [sys.executable, "-m", "tunewidgets", "app", "--port", str(port), "--workspace", str(workspace)]
+    with server(command, port=port, cwd=tmp_path, log=tmp_path / "voila.log"), browser_page() as page:
+        page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
+        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); "
+                               "return b && !b.disabled; }", timeout=180_000, polling=200)
+        yield page, workspace
+
+
+def type_into(page, selector: str, value: str) -> None:
+    """Type ``value`` into the input under ``selector`` and press Enter, as a user commits a field."""
+    page.fill(f"{selector} input", value)
+    page.press(f"{selector} input", "Enter")
+
+
 def artifact_dirs(tmp_path: Path) -> list[Path]:
     """Where screenshots go: the test's tmp dir, plus test-artifacts/ at the repository root when it exists."""
     dirs = [tmp_path / "screenshots"]

@@ -8,10 +8,8 @@ run beside its base model on validation prompts. The README's screenshots (``app
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from browser_helpers import BROWSER_MARKS, artifact_dirs, browser_page, free_port, screenshot, server
+from browser_helpers import BROWSER_MARKS, artifact_dirs, demo_dashboard, screenshot, type_into
 
 pytestmark = BROWSER_MARKS
 pytest.importorskip("voila")
@@ -20,25 +18,14 @@ pytest.importorskip("voila")
 PARAMS = {"epochs": "8", "lr": "0.005", "eval_generate": "6", "eval_generate_max_new_tokens": "12", "eval_steps": "46"}
 
 
-def _fill(page, name: str, value: str) -> None:
-    page.fill(f".tw-field-{name} input", value)
-    page.press(f".tw-field-{name} input", "Enter")
-
-
 def test_the_generations_view_and_the_compare_tab_in_the_dashboard(tmp_path):
-    workspace = tmp_path / "ws"
-    port = free_port()
-    command = [sys.executable, "-m", "tunewidgets", "app", "--port", str(port), "--workspace", str(workspace)]
     shots = artifact_dirs(tmp_path)
-    with server(command, port=port, cwd=tmp_path, log=tmp_path / "voila.log"), browser_page() as page:
-        page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
-        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); "
-                               "return b && !b.disabled; }", timeout=180_000, polling=200)
+    with demo_dashboard(tmp_path) as (page, _):
         page.locator(".tw-params").get_by_text("Advanced settings").first.click()
         page.wait_for_selector(".tw-field-eval_generate input", state="visible", timeout=30_000)
         page.select_option(".tw-field-eval_strategy select", "steps")
         for name, value in PARAMS.items():
-            _fill(page, name, value)
+            type_into(page, f".tw-field-{name}", value)
         page.wait_for_function("() => document.querySelector('.tw-yaml').innerText.includes('eval_generate: 6')",
                                timeout=30_000, polling=200)
         page.click("button.tw-train")

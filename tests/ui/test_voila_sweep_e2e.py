@@ -7,39 +7,26 @@ the form. The README's screenshot (``app-sweep.png``) is refreshed with
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from browser_helpers import BROWSER_MARKS, artifact_dirs, browser_page, free_port, screenshot, server
+from browser_helpers import BROWSER_MARKS, artifact_dirs, demo_dashboard, screenshot, type_into
 
 pytestmark = BROWSER_MARKS
 pytest.importorskip("voila")
 pytest.importorskip("optuna")
 
 
-def _fill(page, selector: str, value: str) -> None:
-    page.fill(f"{selector} input", value)
-    page.press(f"{selector} input", "Enter")
-
-
 def test_a_sweep_from_the_dashboard(tmp_path):
-    workspace = tmp_path / "ws"
-    port = free_port()
-    command = [sys.executable, "-m", "tunewidgets", "app", "--port", str(port), "--workspace", str(workspace)]
     shots = artifact_dirs(tmp_path)
-    with server(command, port=port, cwd=tmp_path, log=tmp_path / "voila.log"), browser_page() as page:
-        page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
-        page.wait_for_function("() => { const b = document.querySelector('button.tw-train'); "
-                               "return b && !b.disabled; }", timeout=180_000, polling=200)
-        _fill(page, ".tw-field-max_steps", "16")
+    with demo_dashboard(tmp_path) as (page, workspace):
+        type_into(page, ".tw-field-max_steps", "16")
         assert page.input_value(".tw-sweep-field select") == "params.lr"  # offered from the form's fields
-        _fill(page, ".tw-sweep-low", "1e-4")
-        _fill(page, ".tw-sweep-high", "2e-2")
+        type_into(page, ".tw-sweep-low", "1e-4")
+        type_into(page, ".tw-sweep-high", "2e-2")
         page.click("button.tw-sweep-add")
         page.wait_for_function("() => document.querySelector('.tw-sweep-ranges select').options.length === 1",
                                timeout=30_000, polling=200)
-        _fill(page, ".tw-sweep-trials", "4")
-        _fill(page, ".tw-sweep-metric", "loss")
+        type_into(page, ".tw-sweep-trials", "4")
+        type_into(page, ".tw-sweep-metric", "loss")
         page.click("button.tw-sweep-start")
         page.wait_for_function("() => document.querySelector('.tw-sweep-status').innerText.includes('sweep ended')",
                                timeout=900_000, polling=500)

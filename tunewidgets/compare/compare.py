@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import gc
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..device import resolve_device
 from ..errors import DataError
+from ..progress_bars import transformers_bars_off
 from ..run.saved import load_saved
 from ..tasks.shared.generation_batches import answers
 from ..tasks.shared.generation_examples import CAUSAL, SEQ2SEQ, VLM, GenerationExample
@@ -79,7 +79,7 @@ def compare(run_dirs: Sequence[str | Path], examples: Sequence[GenerationExample
             notes.append(f"stopped before {', '.join(left)} answered")
             break
         report(f"loading {contender.key} ...")
-        with _no_progress_bars():  # the progress lines above say what is loading
+        with transformers_bars_off():  # the progress lines above say what is loading
             model, processor = _load(contender, processors, notes)
         try:
             if device == "cuda" and not _quantized(model):
@@ -163,19 +163,6 @@ def _options(contender: Contender) -> dict:
     if contender.kind == VLM:
         return {"captioning": bool(dict(contender.spec.build.bound).get("captioning"))}
     return {}
-
-
-@contextmanager
-def _no_progress_bars():
-    from transformers.utils import logging as hf_logging
-
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
 
 
 def _quantized(model) -> bool:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any, Callable
 
+from ..progress_bars import transformers_bars_off
 from .task_data import DETECTION_CATEGORIES
 from .vlm import build_tiny_idefics3, build_tiny_paligemma, build_tiny_vlm
 from .vocab import IM_END, build_t5_tokenizer, build_tokenizer, build_wordpiece_tokenizer
@@ -36,23 +36,9 @@ def build_tiny_llama(out_dir: str | Path, *, vocab_size: int = 512, hidden_size:
     model.generation_config.eos_token_id = [tok.eos_token_id, tok.convert_tokens_to_ids(IM_END)] if chat \
         else tok.eos_token_id
     model.generation_config.pad_token_id = tok.pad_token_id
-    with _quiet_progress():
+    with transformers_bars_off():
         model.save_pretrained(str(out))
     return str(out)
-
-
-@contextlib.contextmanager
-def _quiet_progress():
-    """Hide transformers' "Writing model shards" bar for a save that takes milliseconds."""
-    from transformers.utils import logging as hf_logging
-
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
 
 
 def build_tiny_bert(out_dir: str | Path, *, vocab_size: int = 1000, hidden_size: int = 64, layers: int = 2,
@@ -75,7 +61,7 @@ def build_tiny_bert(out_dir: str | Path, *, vocab_size: int = 1000, hidden_size:
         pad_token_id=tok.pad_token_id,
     )
     torch.manual_seed(seed)
-    with _quiet_progress():
+    with transformers_bars_off():
         BertModel(config).save_pretrained(str(out))
     return str(out)
 
@@ -99,7 +85,7 @@ def build_tiny_t5(out_dir: str | Path, *, vocab_size: int = 1000, d_model: int =
     model.generation_config.decoder_start_token_id = tok.pad_token_id
     model.generation_config.eos_token_id = tok.eos_token_id
     model.generation_config.pad_token_id = tok.pad_token_id
-    with _quiet_progress():
+    with transformers_bars_off():
         model.save_pretrained(str(out))
     return str(out)
 
@@ -115,7 +101,7 @@ def build_tiny_vit(out_dir: str | Path, *, image_size: int = 32, patch_size: int
     config = ViTConfig(image_size=image_size, patch_size=patch_size, num_channels=3, hidden_size=hidden_size,
                        num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=intermediate_size)
     torch.manual_seed(seed)
-    with _quiet_progress():
+    with transformers_bars_off():
         ViTModel(config, add_pooling_layer=False).save_pretrained(str(out))
     ViTImageProcessor(size={"height": image_size, "width": image_size}, image_mean=[0.5] * 3,
                       image_std=[0.5] * 3).save_pretrained(str(out))
@@ -141,7 +127,7 @@ def build_tiny_yolos(out_dir: str | Path, *, image_size: int = 64, patch_size: i
         label2id={name: i for i, name in enumerate(labels)},
     )
     torch.manual_seed(seed)
-    with _quiet_progress():
+    with transformers_bars_off():
         YolosForObjectDetection(config).save_pretrained(str(out))
     YolosImageProcessor(size={"shortest_edge": image_size, "longest_edge": image_size}).save_pretrained(str(out))
     return str(out)

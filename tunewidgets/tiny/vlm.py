@@ -57,7 +57,7 @@ def build_tiny_vlm(out_dir: str | Path, *, image_size: int = 32, patch_size: int
     import torch
     from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration, LlavaProcessor
 
-    from .models import _quiet_progress
+    from ..progress_bars import transformers_bars_off
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -83,7 +83,7 @@ def build_tiny_vlm(out_dir: str | Path, *, image_size: int = 32, patch_size: int
     model = LlavaForConditionalGeneration(config)
     model.generation_config.eos_token_id = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(IM_END)]
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    with _quiet_progress():
+    with transformers_bars_off():
         model.save_pretrained(str(out))
     processor.save_pretrained(str(out))
     return str(out)
@@ -103,7 +103,7 @@ def build_tiny_idefics3(out_dir: str | Path, *, image_size: int = 32, patch_size
         LlamaConfig,
     )
 
-    from .models import _quiet_progress
+    from ..progress_bars import transformers_bars_off
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -129,7 +129,7 @@ def build_tiny_idefics3(out_dir: str | Path, *, image_size: int = 32, patch_size
     model = Idefics3ForConditionalGeneration(config)
     model.generation_config.eos_token_id = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(IM_END)]
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    with _quiet_progress():
+    with transformers_bars_off():
         model.save_pretrained(str(out))
     processor.save_pretrained(str(out))
     return str(out)
@@ -149,7 +149,7 @@ def build_tiny_paligemma(out_dir: str | Path, *, image_size: int = 32, patch_siz
         SiglipVisionConfig,
     )
 
-    from .models import _quiet_progress
+    from ..progress_bars import transformers_bars_off
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -170,7 +170,7 @@ def build_tiny_paligemma(out_dir: str | Path, *, image_size: int = 32, patch_siz
     model = PaliGemmaForConditionalGeneration(config)
     model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids(BOS_EOS_UNK)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    with _quiet_progress():
+    with transformers_bars_off():
         model.save_pretrained(str(out))
     processor.save_pretrained(str(out))
     return str(out)

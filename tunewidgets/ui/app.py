@@ -134,7 +134,7 @@ class TrainerApp:
         if data is not None:
             self._guard_header(self.data_panel.set_dataframe)(data)
         self._guard_header(self.history_panel.refresh)()
-        self._guard_header(self.compare_panel.refresh)()
+        self._guard_header(lambda: self.compare_panel.refresh(self.history_panel.runs))()
         self._refresh()
         self.params_panel.update_device()
 
@@ -450,7 +450,7 @@ class TrainerApp:
         saved = status["state"] in ("finished", "stopped") and has_saved_model(run.run_dir)
         self.results_panel.enable_generation(in_memory or saved, "", run.config.task)
         self.history_panel.refresh()
-        self.compare_panel.refresh()
+        self.compare_panel.refresh(self.history_panel.runs)
         self.params_panel.update_device()  # torch is imported now: the exact rule
         self._refresh()
         self._refresh_when_released(run)

@@ -79,14 +79,16 @@ class ComparePanel:
 
     # ------------------------------------------------------------------ choosing
 
-    def refresh(self) -> None:
-        """List the workdir's finished runs of tasks that write text, newest first."""
+    def refresh(self, runs=None) -> None:
+        """List the workdir's finished runs of tasks that write text, newest first (``runs``: History's list, read
+        a moment ago, rather than reading every run directory again)."""
         from ..config.tasks import TASKS, canonical_task
 
-        allow = self.confine.lists if self.confine.active else None
+        if runs is None:
+            runs = list_runs(self.workdir, allow=self.confine.lists if self.confine.active else None)
         keep = set(self.runs.value)
         options = []
-        for run in list_runs(self.workdir, allow=allow):
+        for run in runs:
             task = canonical_task(run.task) if run.task else None
             if run.state == "finished" and task in TASKS and TASKS[task].generates:
                 options.append((f"{run.name}  ({task})", str(run.path)))
