@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,19 @@ def _resume_and_finish(tmp_path, base: str, *, deepspeed: bool) -> None:
     _assert_loads(rundir.path, base)
 
 
+@contextmanager
+def _holding(port: int):
+    """A listening socket on ``port`` for the block (left to whoever holds it already)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            busy.bind(("127.0.0.1", port))
+            busy.listen()
+        except OSError:
+            pass
+        yield
+
+
 def _rank_pid(run_dir: Path, rank: int) -> int | None:
     """The pid of a launched rank of this run (its environment says RANK=<rank>)."""
     config = str(run_dir / "config.yml").encode()
@@ -164,14 +179,16 @@ def test_zero3_offload_kill_9_of_one_rank_fails_clearly_keeps_the_checkpoint_and
     _resume_and_finish(tmp_path, demo["model"], deepspeed=True)
 
 
-def test_zero3_lora_adapter_is_saved_whole_and_merged(demo, tmp_path):
+def test_zero3_lora_adapter_is_saved_whole_and_merged(demo, tmp_path, capfd):
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     _config(demo, tmp_path, distributed_backend="deepspeed", deepspeed_stage=3, peft=True, merge_adapter=True,
             lr=1e-2, max_steps=3)
-    assert main(_command(tmp_path)[3:]) == 0
+    with _holding(29500):  # another run on this machine holds torch's default port: this one picks a free one
+        code = main(_command(tmp_path)[3:])
+    assert code == 0, capfd.readouterr().err[-3000:] + (tmp_path / "run" / "train.log").read_text()[-3000:]
     run_dir = tmp_path / "run"
     assert (run_dir / "checkpoint-3" / "adapter_model.safetensors").is_file()
     assert {"rng_state_0.pth", "rng_state_1.pth"} <= {p.name for p in (run_dir / "checkpoint-3").iterdir()}

@@ -45,6 +45,25 @@ def test_multi_node_accelerate_config(tmp_path):
     assert (data["main_process_ip"], data["main_process_port"]) == ("10.1.2.3", 1234)
 
 
+def test_one_machine_takes_a_free_rendezvous_port_unless_one_is_given(tmp_path):
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:  # another user's run holds torch's default
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            busy.bind(("127.0.0.1", 29500))
+            busy.listen()
+        except OSError:
+            pass  # held already: all the better
+        port = accelerate_config(_config(num_processes=2), tmp_path, use_cpu=True)["main_process_port"]
+        assert port != 29500
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", port))  # free when the launch starts
+    assert accelerate_config(_config(num_processes=2, main_process_port=4321), tmp_path)["main_process_port"] == 4321
+    several = _config(num_processes=2, num_machines=2, main_process_ip="10.1.2.3")
+    assert accelerate_config(several, tmp_path)["main_process_port"] == 29500  # what the other machines expect
+
+
 @pytest.mark.parametrize("stage, offload_optimizer, offload_params", [(2, False, False), (2, True, False),
                                                                       (3, False, False), (3, True, True)])
 def test_deepspeed_configs_are_accepted_by_deepspeed(stage, offload_optimizer, offload_params, tmp_path):

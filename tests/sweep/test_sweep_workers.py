@@ -87,3 +87,23 @@ def test_isolated_trials_train_in_their_own_process(demo, tmp_path):
     status = json.loads((tmp_path / "sw" / "trial-0" / "status.json").read_text())
     assert status["state"] == "finished" and status["pid"] != os.getpid() and trial.state.name == "COMPLETE"
     assert trial.value is not None
+
+
+@pytest.mark.slow
+def test_a_sweep_of_a_two_process_config_launches_every_trial_on_both_ranks(demo, tmp_path):
+    """num_processes: 2 in the config: each trial is an accelerate launch (both ranks write their RNG state), not
+    one process that quietly ignores the setting."""
+    config = sweep_config(demo, steps=4, trials=2, sampler="random")
+    config["params"].update(num_processes=2, save_strategy="steps", save_steps=4, save_total_limit=1)
+    path = write(config, tmp_path)
+    from tunewidgets.cli import main
+
+    assert main(["sweep", str(path), "--workdir", str(tmp_path), "--quiet"]) == 0
+    trials = study(tmp_path).trials
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"]
+    for t in trials:
+        run_dir = tmp_path / "sw" / f"trial-{t.number}"
+        status = json.loads((run_dir / "status.json").read_text())
+        assert status["state"] == "finished" and status["processes"] == 2
+        assert {"rng_state_0.pth", "rng_state_1.pth"} <= {p.name for p in (run_dir / "checkpoint-4").iterdir()}
+    assert yaml.safe_load((tmp_path / "sw" / "best.yml").read_text())["params"]["num_processes"] == 2

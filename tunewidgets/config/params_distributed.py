@@ -31,7 +31,10 @@ class DistributedParams(StrictModel):
     num_machines: int = field(1, "Machines taking part (multi-node).", DISTRIBUTED, ge=1, le=4096)
     machine_rank: int = field(0, "This machine's rank (0 on the main machine).", DISTRIBUTED, ge=0)
     main_process_ip: str | None = field(None, "Address of the main machine (multi-node).", DISTRIBUTED)
-    main_process_port: int = field(29500, "Port of the main machine (multi-node).", DISTRIBUTED, ge=1, le=65535)
+    main_process_port: int | None = field(
+        None, "Port of the main machine: on one machine a free one is picked when empty (29500 across machines).",
+        DISTRIBUTED, ge=1, le=65535,
+    )
 
     @model_validator(mode="after")
     def _check_distribution(self):

@@ -129,6 +129,23 @@ def deepspeed_config(config: RunConfig, use_cpu: bool = False) -> dict:
     return data
 
 
+MULTI_NODE_PORT = 29500  # torch's default rendezvous port: what the other machines expect when none is given
+
+
+def main_port(params) -> int:
+    """The rendezvous port: the one asked for; else, on one machine, a free one, so two runs on a shared machine
+    (two users, or a sweep beside a run) never meet on 29500 and fail with "address already in use"."""
+    if params.main_process_port:
+        return params.main_process_port
+    if params.num_machines > 1:
+        return MULTI_NODE_PORT
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def accelerate_config(config: RunConfig, run_dir: Path, use_cpu: bool | None = None) -> dict:
     """An accelerate config file's content for the params."""
     p = config.params
@@ -144,7 +161,7 @@ def accelerate_config(config: RunConfig, run_dir: Path, use_cpu: bool | None = N
         "use_cpu": cpu,
         "rdzv_backend": "static",
         "same_network": True,
-        "main_process_port": p.main_process_port,
+        "main_process_port": main_port(p),
         "downcast_bf16": "no",
         "debug": False,
     }

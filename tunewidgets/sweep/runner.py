@@ -53,7 +53,12 @@ class Sweep:
         self.worker = worker
         self.keys = list(self.sweep.params)
         self.study_name = self.sweep.study_name or self.config.project_name
-        self.runner = TrialRunner(self.config, self.workdir, mode="subprocess" if isolate else mode,
+        from ..run.launch import check_launchable, needs_launch
+
+        launched = needs_launch(self.config)  # several processes: each trial is an accelerate launch of its own
+        if launched:
+            check_launchable(self.config)  # refused before the first trial, not once per trial
+        self.runner = TrialRunner(self.config, self.workdir, mode="subprocess" if isolate or launched else mode,
                                   on_run=self._on_run, on_event=self._on_trial_event)
         self.study = None
         self.outcomes: list[TrialOutcome] = []

@@ -73,6 +73,7 @@ class TrainerApp:
         self.run = None  # the run on show: trained here, in a subprocess, or re-attached (one path for all)
         self._namespace = namespace
         self._lock = threading.RLock()
+        self._after_run: threading.Thread | None = None  # looks again once a finished run lets go of its lock
         self._building = True
         self._config: RunConfig | None = None
         self._config_error: str | None = None
@@ -213,7 +214,9 @@ class TrainerApp:
         return self.run.wait(timeout) if self.run is not None else self.status
 
     def join_background(self, timeout: float | None = 120) -> bool:
-        """Wait for background work (demo build, checks, generation, Hub preview)."""
+        """Wait for background work (demo build, checks, generation, Hub preview, the look after a run ends)."""
+        if self._after_run is not None:
+            self._after_run.join(timeout)
         return self.background.join(timeout)
 
     def run_checks(self, wait: bool = True) -> None:
@@ -330,8 +333,9 @@ class TrainerApp:
                                       num_examples=self.data_panel.num_rows,
                                       in_memory=self.data_panel.in_memory_data() is not None)
             self.checks_panel.mark_stale(self.export_panel.yaml_text or None)
-            spec = TASKS[self.task_panel.task]
-            self.sweep_panel.set_fields(config, spec.params, spec.form_hides)
+            spec = TASKS.get(self.task_panel.task)  # None: a plugin task taken out of the registry meanwhile
+            if spec is not None:
+                self.sweep_panel.set_fields(config, spec.params, spec.form_hides)
 
     def _can_resume(self, config: RunConfig | None) -> bool:
         if config is None:
@@ -466,7 +470,8 @@ class TrainerApp:
                 time.sleep(0.1)
             self._refresh()
 
-        threading.Thread(target=wait, name="tunewidgets-after-run", daemon=True).start()
+        self._after_run = threading.Thread(target=wait, name="tunewidgets-after-run", daemon=True)
+        self._after_run.start()
 
     # ------------------------------------------------------------------ loading and attaching
 
