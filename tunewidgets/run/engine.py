@@ -420,7 +420,7 @@ class Run:
         callback = self._callback
         state_obj = job.trainer.state
         summary = {"step": state_obj.global_step, "max_steps": state_obj.max_steps, "ended": time.time(),
-                   "duration": time.time() - started, **callback.summary}
+                   "duration": time.time() - started, "model_step": _model_step(job.trainer), **callback.summary}
         if callback.nan_message:
             raise _NaNLossError(callback.nan_message)
         if self._stopped(job.trainer):
@@ -568,6 +568,18 @@ def _seed(seed: int | None) -> None:
     from transformers import set_seed
 
     set_seed(int(seed))
+
+
+def _model_step(trainer) -> int:
+    """The step whose model is the run's model: the last, unless the trainer keeps its best (tabular's search,
+    or ``load_best_model_at_end``). A sweep scores a trial by the metric at this step."""
+    kept = getattr(trainer, "model_step", None)
+    if kept:
+        return int(kept)
+    state = trainer.state
+    if getattr(trainer.args, "load_best_model_at_end", False) and getattr(state, "best_global_step", None):
+        return int(state.best_global_step)
+    return int(state.global_step)
 
 
 def _wait_for_every_rank(trainer) -> None:

@@ -4,7 +4,7 @@ A trial trains in this process by default (the stack is imported once, the model
 tokenized data from datasets' cache); ``isolate`` trains it in a child ``tunewidgets train`` instead, so a crash
 that takes the process down (a CUDA error after an out-of-memory, a segfault) cannot end the sweep. Either way the
 Run writes the same run directory and emits the same events: the pruner reads the metric from them as it is
-logged, and the objective is the metric's last logged value.
+logged, and the objective is the metric at the step of the saved model (the last, or tabular's best).
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ class TrialOutcome:
     error: str | None = None
     duration: float = 0.0
     logged: list[str] = field(default_factory=list)
+
+
+def _at_model_step(records: list[dict], metric: str, model_step: int | None):
+    """The metric of the model the trial saved: logged at its step (tabular keeps its best search trial, not the
+    last), else the last value logged."""
+    if model_step is not None:
+        at = [r[metric] for r in records if r.get("step") == model_step]
+        if at:
+            return at[-1]
+    return records[-1][metric]
 
 
 def suggest(trial, sweep) -> dict[str, Any]:
@@ -169,10 +179,10 @@ class TrialRunner:
             raise TrialInterruptedError("stopped")
         if run.state != "finished":
             raise TrialFailedError(run.error or f"the run ended {run.state}")
-        values = [r[metric] for r in run.metrics if metric in r]
+        values = [r for r in run.metrics if metric in r]
         if not values:
             raise MetricMissingError(self._missing_message(outcome))
-        value = values[-1]
+        value = _at_model_step(values, metric, (run.rundir.status() or {}).get("model_step"))
         if not isinstance(value, (int, float)) or not math.isfinite(value):
             raise TrialFailedError(f"{metric} is {value} (not a finite number)")
         outcome.value = float(value)

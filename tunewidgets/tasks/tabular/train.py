@@ -202,6 +202,11 @@ class SearchTrainer:
         self.model = None  # the best fitted pipeline so far
         self.best: dict[str, Any] = {}
 
+    @property
+    def model_step(self) -> int | None:
+        """The step (search trial) whose pipeline is saved: the best so far, not the last."""
+        return self.best.get("best_trial")
+
     def remove_callback(self, callback) -> None:
         self.callbacks = [c for c in self.callbacks if not (c is callback or
                                                               (isinstance(callback, type) and isinstance(c, callback)))]
