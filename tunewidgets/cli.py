@@ -225,6 +225,10 @@ def _train(args) -> int:
         print("note: train trains the config once; its sweep: section is for tunewidgets sweep", file=sys.stderr)
         config = config.model_copy(update={"sweep": None})
     launched = getattr(args, "launched", False)
+    if not launched:
+        from .run.tether import tie_to_parent
+
+        tie_to_parent()  # a sweep's trial stops when the sweep dies
     if needs_launch(config) and not launched and not inside_launcher():
         return _train_launched(config, args)
     run = Run(config, workdir=args.workdir, overwrite=args.overwrite, resume=args.resume or None,

@@ -107,3 +107,36 @@ def test_a_sweep_of_a_two_process_config_launches_every_trial_on_both_ranks(demo
         assert status["state"] == "finished" and status["processes"] == 2
         assert {"rng_state_0.pth", "rng_state_1.pth"} <= {p.name for p in (run_dir / "checkpoint-4").iterdir()}
     assert yaml.safe_load((tmp_path / "sw" / "best.yml").read_text())["params"]["num_processes"] == 2
+
+
+@pytest.mark.slow
+def test_an_isolated_trial_stops_with_a_checkpoint_when_its_sweep_is_killed(demo, tmp_path):
+    """kill -9 of the sweep: its child trial does not train on alone (Linux tells it, and it stops gracefully)."""
+    config = sweep_config(demo, steps=2000, trials=2)
+    config["params"].update(save_strategy="steps", save_steps=1000)
+    proc = _start(write(config, tmp_path), tmp_path, "--isolate")
+    status_path = tmp_path / "sw" / "trial-0" / "status.json"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if status_path.exists() and json.loads(status_path.read_text()).get("step", 0) >= 2:
+            break
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        time.sleep(0.5)
+    child = json.loads(status_path.read_text())["pid"]
+    assert child != proc.pid
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    deadline = time.time() + 120
+    while time.time() < deadline and os.path.exists(f"/proc/{child}") and not _zombie(child):
+        time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{child}") or _zombie(child), "the trial trains on without its sweep"
+    status = json.loads(status_path.read_text())
+    assert status["state"] == "stopped" and status["step"] < 2000
+    assert list((tmp_path / "sw" / "trial-0").glob("checkpoint-*"))  # the graceful stop saved where it was
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z"
+    except OSError:
+        return False

@@ -48,6 +48,7 @@ class Run:
         resume: bool | str | None = None,
         mode: str = "thread",
         launched: bool = False,
+        tied: bool = False,
     ):
         self.config: RunConfig = load_config(config, overrides)
         base = Path(workdir) if workdir else Path.cwd()
@@ -65,6 +66,7 @@ class Run:
         self.train_data = data if mode != "subprocess" else None
         self.valid_data = valid_data if mode != "subprocess" else None
         self.mode = mode
+        self.tied = tied  # subprocess mode: the child stops when this process dies (a sweep's trial)
         self.overwrite = overwrite
         token = self.config.hub_token
         from .launch import is_main_process
@@ -245,7 +247,8 @@ class Run:
             else:
                 self.rundir.prepare(overwrite=True)
         self._process = spawn_training(config_path, workdir, resume=resume, overwrite=self.overwrite,
-                                       num_processes=getattr(self.config.params, "num_processes", 1), env=env)
+                                       num_processes=getattr(self.config.params, "num_processes", 1), env=env,
+                                       tied=self.tied)
         self.state = RUNNING
         self._follower = Follower(self.rundir, self.bus, process=self._process, on_end=self._on_followed_end)
         self._follower.start()
@@ -571,8 +574,8 @@ def _seed(seed: int | None) -> None:
 
 
 def _model_step(trainer) -> int:
-    """The step whose model is the run's model: the last, unless the trainer keeps its best (tabular's search,
-    or ``load_best_model_at_end``). A sweep scores a trial by the metric at this step."""
+    """The step whose model is the run's model: the last, unless the trainer keeps its best (a search that keeps
+    its best pipeline, or ``load_best_model_at_end``). A sweep scores a trial by the metric at this step."""
     kept = getattr(trainer, "model_step", None)
     if kept:
         return int(kept)

@@ -120,8 +120,13 @@ class Follower:
 
 
 def spawn_training(config_path: Path, workdir: Path, *, resume: bool, overwrite: bool, num_processes: int,
-                   env: dict) -> subprocess.Popen:
-    """Start ``tunewidgets train`` in its own process group (so Stop can signal every rank)."""
+                   env: dict, tied: bool = False) -> subprocess.Popen:
+    """Start ``tunewidgets train`` in its own process group (so Stop can signal every rank); ``tied``: it stops
+    when this process dies (a sweep's trial; an app's run goes on, to be re-attached)."""
+    if tied:
+        from .tether import tie_env
+
+        env = tie_env(env)
     command = [sys.executable, "-m", "tunewidgets", "train", str(config_path), "--workdir", str(workdir), "--quiet"]
     if resume:
         command.append("--resume")

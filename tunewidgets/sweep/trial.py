@@ -142,7 +142,7 @@ class TrialRunner:
         project = f"{self.config.project_name}/trial-{outcome.number}"
         config = trial_config(self.config, outcome.values, project)  # each sampled value through the schema
         mode = "thread" if self.mode == "thread" else self.mode
-        run = Run(config, workdir=self.workdir, overwrite=True, mode=mode)
+        run = Run(config, workdir=self.workdir, overwrite=True, mode=mode, tied=mode == "subprocess")
         self.current = run
         metric = self.sweep.metric
         reported: set[int] = set()
