@@ -178,3 +178,26 @@ def test_ctrl_c_stops_with_a_checkpoint_and_exits_130(sft_config, tmp_path):
     status = json.loads((tmp_path / "run" / "status.json").read_text())
     assert status["state"] == "stopped"
     assert (tmp_path / "run" / f"checkpoint-{status['step']}").is_dir()
+
+
+@pytest.mark.parametrize("state, code, expected", [("finished", 0, 0), ("finished", 1, 0), ("failed", 1, 1),
+                                                   ("stopped", 130, 130)])
+def test_a_launched_run_is_judged_by_what_rank_0_wrote(sft_config, tmp_path, monkeypatch, capsys, state, code,
+                                                       expected):
+    """A rank that crashes in teardown after rank 0 saved the model and wrote "finished" does not fail the run."""
+    from tunewidgets.run import launch
+    from tunewidgets.run.rundir import RunDirectory
+
+    def fake_launch(config, workdir, **_):
+        (workdir / config.project_name).mkdir(parents=True)
+        RunDirectory(workdir / config.project_name).write_status(state, error="rank 1 said no" if state == "failed"
+                                                                 else None)
+        return code
+
+    monkeypatch.setattr(launch, "run_launched", fake_launch)
+    path = _write(tmp_path, sft_config)
+    assert main(["train", str(path), "--workdir", str(tmp_path), "--num-processes", "2"]) == expected
+    out, err = capsys.readouterr()
+    assert ("finished: model saved" in out) == (state == "finished")
+    assert ("note: a rank exited with code 1 after the run finished" in err) == (state == "finished" and code == 1)
+    assert ("error: training failed: rank 1 said no" in err) == (state == "failed")

@@ -285,7 +285,9 @@ def _train_launched(config, args) -> int:
         signal.signal(signal.SIGINT, previous)
     status = RunDirectory(workdir / config.project_name).status() or {}
     state = status.get("state")
-    if code == 0 and state == "finished":
+    if state == "finished":  # rank 0 saved the model and said so; a rank that crashed in teardown changes nothing
+        if code != 0:
+            print(f"note: a rank exited with code {code} after the run finished", file=sys.stderr)
         print(f"finished: model saved in {workdir / config.project_name}")
         return EXIT_OK
     if state == "stopped":
