@@ -24,6 +24,18 @@ def _start(path, workdir, *extra):
                             stderr=subprocess.PIPE, text=True)
 
 
+def _trained_two_steps(proc, tmp_path):
+    """Wait until the sweep's trial 0 has trained two steps; its status.json path."""
+    status_path = tmp_path / "sw" / "trial-0" / "status.json"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if status_path.exists() and json.loads(status_path.read_text()).get("step", 0) >= 2:
+            return status_path
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        time.sleep(0.5)
+    raise AssertionError("trial 0 did not train two steps in 300 s")
+
+
 @pytest.mark.slow
 def test_two_workers_on_one_storage_never_run_the_same_trial(demo, tmp_path):
     config = sweep_config(demo, steps=4, trials=6, sampler="random")
@@ -56,13 +68,7 @@ def test_a_sweep_killed_with_its_process_continues(demo, tmp_path):
     config = sweep_config(demo, steps=2000, trials=2)
     path = write(config, tmp_path)
     proc = _start(path, tmp_path)
-    status_path = tmp_path / "sw" / "trial-0" / "status.json"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if status_path.exists() and json.loads(status_path.read_text()).get("step", 0) >= 2:
-            break
-        assert proc.poll() is None, proc.communicate()[1][-3000:]
-        time.sleep(0.5)
+    _trained_two_steps(proc, tmp_path)
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     config["params"].update(max_steps=2, eval_steps=2)  # the rest of the sweep trains quickly
@@ -115,13 +121,7 @@ def test_an_isolated_trial_stops_with_a_checkpoint_when_its_sweep_is_killed(demo
     config = sweep_config(demo, steps=2000, trials=2)
     config["params"].update(save_strategy="steps", save_steps=1000)
     proc = _start(write(config, tmp_path), tmp_path, "--isolate")
-    status_path = tmp_path / "sw" / "trial-0" / "status.json"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if status_path.exists() and json.loads(status_path.read_text()).get("step", 0) >= 2:
-            break
-        assert proc.poll() is None, proc.communicate()[1][-3000:]
-        time.sleep(0.5)
+    status_path = _trained_two_steps(proc, tmp_path)
     child = json.loads(status_path.read_text())["pid"]
     assert child != proc.pid
     proc.send_signal(signal.SIGKILL)
